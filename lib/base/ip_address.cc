@@ -75,7 +75,7 @@ IpAddress IpAddress::LoopbackV6() {
 }
 
 absl::StatusOr<IpAddress> IpAddress::Parse(std::string_view text) {
-  if (text.empty() || text.size() > INET6_ADDRSTRLEN) {
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat("not an IP address: \"", ToAbsl(text), "\""));
   }
   char buf[INET6_ADDRSTRLEN + 1];

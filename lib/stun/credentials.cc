@@ -126,9 +126,10 @@ std::array<uint8_t, 32> ComputeUserhash(std::string_view username, std::string_v
 
 std::string MakeNonceWithCookie(SecurityFeatures features, std::string_view opaque) {
   uint8_t bits[3] = {0, 0, 0};
-  // The 24-bit field is sent most significant bit first; bit 0 is the first bit on the wire.
-  if (features.password_algorithms) bits[0] |= 0x80;
-  if (features.username_anonymity) bits[0] |= 0x40;
+  // Bit 0 is the rightmost (least significant) bit of the 24-bit field (RFC 8489 erratum 6290; the
+  // corrected Appendix B.1 nonce "obMatJos2AAAC…" announces username anonymity, bit 1).
+  if (features.password_algorithms) bits[2] |= 0x01;
+  if (features.username_anonymity) bits[2] |= 0x02;
   uint8_t encoded[5];
   EVP_EncodeBlock(encoded, bits, 3);
   std::string nonce(kNonceCookiePrefix);
@@ -147,8 +148,8 @@ std::optional<SecurityFeatures> ParseNonceCookie(std::string_view nonce) {
   const auto* in = reinterpret_cast<const uint8_t*>(nonce.data() + kNonceCookiePrefix.size());
   if (!EVP_DecodeBase64(bits, &out_len, sizeof(bits), in, 4) || out_len != 3) return std::nullopt;
   SecurityFeatures f;
-  f.password_algorithms = (bits[0] & 0x80) != 0;
-  f.username_anonymity = (bits[0] & 0x40) != 0;
+  f.password_algorithms = (bits[2] & 0x01) != 0;
+  f.username_anonymity = (bits[2] & 0x02) != 0;
   return f;
 }
 

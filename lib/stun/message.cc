@@ -78,7 +78,10 @@ absl::StatusOr<MessageView> MessageView::Parse(ByteSpan d) {
       return Reject(absl::StrCat(ToAbsl(AttributeName(type)), " has invalid length ", alen));
     }
     uint64_t bit = TypeBit(type);
-    if (seen_bits & bit) {
+    // CreatePermission may carry several XOR-PEER-ADDRESS (RFC 8656 §9.1) and a dual-stack Allocate
+    // response one XOR-RELAYED-ADDRESS per family (§7.3); every other type must appear once.
+    bool may_repeat = type == attr::kXorPeerAddress || type == attr::kXorRelayedAddress;
+    if (!may_repeat && (seen_bits & bit)) {
       for (size_t q = kHeaderSize; q < pos;) {
         if (LoadBigEndian16(p + q) == type) {
           return Reject(absl::StrCat("duplicate ", ToAbsl(AttributeName(type)),

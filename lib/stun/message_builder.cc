@@ -73,6 +73,10 @@ MessageBuilder& MessageBuilder::AddText(uint16_t type, std::string_view value) {
                                                  " bytes exceeds the RFC limit")));
     return *this;
   }
+  if (!IsValidUtf8(value)) {
+    Fail(absl::InvalidArgumentError(absl::StrCat(ToAbsl(AttributeName(type)), " is not valid UTF-8")));
+    return *this;
+  }
   return Add(type, AsBytes(value));
 }
 

@@ -60,7 +60,7 @@ class IpAddress {
   bool IsNat64() const;             // 64:ff9b::/96 and 64:ff9b:1::/48
   bool Is6to4() const;              // 2002::/16
   bool IsTeredo() const;            // 2001::/32
-  // Not reachable on the public Internet: any of the above special ranges.
+  // True unless the address is in one of the special-purpose ranges above (or 240/4, 192.0.0/24).
   bool IsGloballyRoutable() const;
 
   // For a v4-mapped v6 address, the embedded v4 one; otherwise *this.

@@ -52,7 +52,7 @@ std::array<uint8_t, 32> ComputeUserhash(std::string_view username, std::string_v
 
 // The security-feature bits a server announces in its NONCE cookie (RFC 8489 §18.5).
 struct SecurityFeatures {
-  bool password_algorithms = false;  // bit 0
+  bool password_algorithms = false;  // bit 0 (the least significant bit, RFC 8489 erratum 6290)
   bool username_anonymity = false;   // bit 1
   friend bool operator==(const SecurityFeatures&, const SecurityFeatures&) = default;
 };

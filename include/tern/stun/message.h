@@ -2,7 +2,8 @@
 //
 // MessageView::Parse validates the whole structure in one walk — header, magic cookie, lengths,
 // padding, every known attribute's value size, at most kMaxAttributes attributes, no duplicate
-// attribute types, MESSAGE-INTEGRITY-SHA256 only after MESSAGE-INTEGRITY (if any), nothing but
+// attribute types (except XOR-PEER-ADDRESS and XOR-RELAYED-ADDRESS, which TURN repeats; Find()
+// returns the first), MESSAGE-INTEGRITY-SHA256 only after MESSAGE-INTEGRITY (if any), nothing but
 // FINGERPRINT after MESSAGE-INTEGRITY*, and FINGERPRINT last — and returns an error naming the first
 // violation. Attributes are then found lazily by type. Integrity and fingerprint checks are separate
 // calls, because only the caller knows which key applies (and a checksum is work a caller may skip on

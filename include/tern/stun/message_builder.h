@@ -38,7 +38,7 @@ class MessageBuilder {
 
   // A raw attribute; the value is padded with zeros to a multiple of 4.
   MessageBuilder& Add(uint16_t type, ByteSpan value);
-  MessageBuilder& AddText(uint16_t type, std::string_view value);  // checks the type's size limit
+  MessageBuilder& AddText(uint16_t type, std::string_view value);  // checks size limit and UTF-8
   MessageBuilder& AddFlag(uint16_t type) { return Add(type, {}); }  // USE-CANDIDATE, DONT-FRAGMENT
   MessageBuilder& AddU32(uint16_t type, uint32_t value);
   MessageBuilder& AddU64(uint16_t type, uint64_t value);
