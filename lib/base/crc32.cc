@@ -42,7 +42,7 @@ uint32_t Crc32Update(uint32_t crc, std::span<const uint8_t> data) {
     p += 8;
     n -= 8;
   }
-  while (n-- > 0) c = kTables[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+  for (; n > 0; --n) c = kTables[0][(c ^ *p++) & 0xff] ^ (c >> 8);
   return ~c;
 }
 

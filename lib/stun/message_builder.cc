@@ -38,6 +38,15 @@ MutableByteSpan MessageBuilder::BeginAttribute(uint16_t type, size_t length) {
     Fail(absl::FailedPreconditionError("attribute added after Finish()"));
     return {};
   }
+  if (!IsValidAttributeLength(type, length)) {
+    Fail(absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(AttributeName(type)), " cannot have a value of ", length, " bytes")));
+    return {};
+  }
+  if (++attribute_count_ > kMaxAttributes) {
+    Fail(absl::InvalidArgumentError(absl::StrCat("more than ", kMaxAttributes, " attributes")));
+    return {};
+  }
   if (length > 0xFFFF || w_.size() + kAttributeHeaderSize + Padded(length) - kHeaderSize > 0xFFFF) {
     Fail(absl::InvalidArgumentError("STUN message would exceed 65535 bytes"));
     return {};

@@ -6,8 +6,9 @@
 //   b.AddXorAddress(attr::kXorMappedAddress, source);
 //   absl::StatusOr<ByteSpan> wire = b.Finish({.integrity = &key, .fingerprint = true});
 //
-// The builder checks as it goes: the first problem (buffer too small, a value out of range, an
-// attribute added after Finish) is remembered and returned by Finish(); later calls are ignored.
+// The builder checks as it goes, so whatever it finishes, MessageView::Parse accepts: the first problem
+// (buffer too small, a value out of range or of a size the attribute cannot have, more than
+// kMaxAttributes attributes, an attribute added after Finish) is remembered and returned by Finish(); later calls are ignored.
 #ifndef TERN_STUN_MESSAGE_BUILDER_H_
 #define TERN_STUN_MESSAGE_BUILDER_H_
 
@@ -74,6 +75,7 @@ class MessageBuilder {
   ByteWriter w_;
   TransactionId id_;
   absl::Status status_;
+  size_t attribute_count_ = 0;  // including the trailers; Parse accepts at most kMaxAttributes
   bool finished_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tern/stun/stun.h"
 #include "unit/stun/stun_test_util.h"
@@ -535,6 +536,43 @@ TEST(StunTransactionId, GenerateDrawsFromTheRandomSource) {
   EXPECT_NE(TransactionId::Generate(r1), TransactionId::Generate(r1));
   CryptoRandom crypto;
   EXPECT_NE(TransactionId::Generate(crypto), TransactionId::Generate(crypto));
+}
+
+}  // namespace
+}  // namespace tern::stun
+
+namespace tern::stun {
+namespace {
+
+// Whatever the builder finishes, Parse accepts: sizes an attribute cannot have and more attributes than
+// Parse allows are refused when added, not discovered by the receiver.
+TEST(StunBuilderChecks, RefusesSizesParseWouldReject) {
+  uint8_t buf[512];
+  TransactionId id;
+  MessageBuilder b(buf, {MessageClass::kRequest, method::kBinding}, id);
+  uint8_t ten[10] = {};
+  b.Add(attr::kUserhash, ByteSpan(ten, sizeof(ten)));
+  absl::StatusOr<ByteSpan> wire = b.Finish();
+  ASSERT_FALSE(wire.ok());
+  EXPECT_THAT(std::string(wire.status().message()), ::testing::HasSubstr("USERHASH"));
+}
+
+TEST(StunBuilderChecks, RefusesMoreAttributesThanParseAccepts) {
+  std::vector<uint8_t> buf(4096);
+  TransactionId id;
+  MessageBuilder b(buf, {MessageClass::kRequest, method::kBinding}, id);
+  for (size_t i = 0; i < kMaxAttributes; ++i) b.AddFlag(static_cast<uint16_t>(0xC000 + i));
+  ASSERT_TRUE(b.status().ok());
+  // The 65th attribute — here the FINGERPRINT trailer — is one too many.
+  absl::StatusOr<ByteSpan> wire = b.Finish({.fingerprint = true});
+  ASSERT_FALSE(wire.ok());
+  EXPECT_THAT(std::string(wire.status().message()), ::testing::HasSubstr("more than 64"));
+
+  MessageBuilder ok(buf, {MessageClass::kRequest, method::kBinding}, id);
+  for (size_t i = 0; i < kMaxAttributes; ++i) ok.AddFlag(static_cast<uint16_t>(0xC000 + i));
+  absl::StatusOr<ByteSpan> full = ok.Finish();
+  ASSERT_TRUE(full.ok());
+  EXPECT_TRUE(MessageView::Parse(*full).ok());
 }
 
 }  // namespace

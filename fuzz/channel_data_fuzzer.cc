@@ -1,0 +1,168 @@
+// libFuzzer harness for TURN ChannelData (RFC 8656 §12.4-§12.5) and STUN/TURN stream framing over
+// TCP/TLS (RFC 8489 §6.2.2). The input is read three ways:
+//  - as one UDP datagram and as the start of a stream: ParseChannelData with both framings, checked
+//    against the RFC's acceptance rule, and WriteChannelData round trips for what parses;
+//  - as a TCP byte stream: StreamFrameSize walks it frame by frame (each step must make progress or
+//    stop), every prefix of a frame must ask for more bytes, and each frame must parse as what it is;
+//  - as a payload: WriteChannelData into exact-size buffers, including one byte too small.
+// Any broken invariant traps (fuzz_check.h).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "fuzz_check.h"
+#include "tern/base/byte_io.h"
+#include "tern/stun/stun.h"
+
+namespace tern::stun {
+namespace {
+
+size_t Padded(size_t n) { return (n + 3) & ~size_t{3}; }
+
+bool SameBytes(ByteSpan a, ByteSpan b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
+
+bool AllZero(ByteSpan b) {
+  for (uint8_t x : b) {
+    if (x != 0) return false;
+  }
+  return true;
+}
+
+// Writes `payload` on `channel` into a buffer of exactly the size the framing needs, checks the bytes
+// and parses them back. A buffer one byte short must be refused.
+void CheckWrite(uint16_t channel, ByteSpan payload, Framing framing) {
+  size_t size =
+      kChannelDataHeaderSize + (framing == Framing::kStream ? Padded(payload.size()) : payload.size());
+  std::vector<uint8_t> buffer(size);
+  absl::StatusOr<size_t> written = WriteChannelData(buffer, channel, payload, framing);
+  bool expect_ok = IsValidChannelNumber(channel) && payload.size() <= 0xFFFF;
+  TERN_FUZZ_CHECK(written.ok() == expect_ok);
+  if (!written.ok()) return;
+  TERN_FUZZ_CHECK(*written == size);
+  TERN_FUZZ_CHECK(LoadBigEndian16(buffer.data()) == channel);
+  TERN_FUZZ_CHECK(LoadBigEndian16(buffer.data() + 2) == payload.size());
+  TERN_FUZZ_CHECK(SameBytes(ByteSpan(buffer).subspan(kChannelDataHeaderSize, payload.size()), payload));
+  TERN_FUZZ_CHECK(AllZero(ByteSpan(buffer).subspan(kChannelDataHeaderSize + payload.size())));
+  TERN_FUZZ_CHECK(LooksLikeChannelData(buffer));
+
+  absl::StatusOr<ChannelDataView> parsed = ParseChannelData(buffer, framing);
+  TERN_FUZZ_CHECK_OK(parsed.status());
+  TERN_FUZZ_CHECK(parsed->channel == channel);
+  TERN_FUZZ_CHECK(SameBytes(parsed->payload, payload));
+  TERN_FUZZ_CHECK(parsed->frame_size == size);
+  if (framing == Framing::kStream) {
+    absl::StatusOr<size_t> frame = StreamFrameSize(buffer);
+    TERN_FUZZ_CHECK_OK(frame.status());
+    TERN_FUZZ_CHECK(*frame == size);
+  }
+
+  std::vector<uint8_t> short_buffer(size - 1);
+  TERN_FUZZ_CHECK(!WriteChannelData(short_buffer, channel, payload, framing).ok());
+}
+
+// ParseChannelData must accept exactly what RFC 8656 §12.4-§12.5 allows.
+void CheckParse(ByteSpan in, Framing framing) {
+  absl::StatusOr<ChannelDataView> view = ParseChannelData(in, framing);
+  bool expect_ok = false;
+  size_t length = 0;
+  if (in.size() >= kChannelDataHeaderSize && IsValidChannelNumber(LoadBigEndian16(in.data()))) {
+    length = LoadBigEndian16(in.data() + 2);
+    size_t available = in.size() - kChannelDataHeaderSize;
+    expect_ok = framing == Framing::kDatagram
+                    ? length <= available && available <= Padded(length)  // ≤ 3 padding bytes
+                    : Padded(length) <= available;                        // padded, more may follow
+  }
+  TERN_FUZZ_CHECK(view.ok() == expect_ok);
+  if (!view.ok()) return;
+  TERN_FUZZ_CHECK(LooksLikeChannelData(in));
+  TERN_FUZZ_CHECK(view->channel == LoadBigEndian16(in.data()));
+  TERN_FUZZ_CHECK(view->payload.data() == in.data() + kChannelDataHeaderSize);
+  TERN_FUZZ_CHECK(view->payload.size() == length);
+  size_t expected_frame = framing == Framing::kDatagram ? in.size() : kChannelDataHeaderSize + Padded(length);
+  TERN_FUZZ_CHECK(view->frame_size == expected_frame);
+
+  CheckWrite(view->channel, view->payload, framing);
+  // A stream frame with zero padding is exactly what WriteChannelData(kStream) writes.
+  if (framing == Framing::kStream) {
+    ByteSpan frame = in.first(view->frame_size);
+    if (AllZero(frame.subspan(kChannelDataHeaderSize + length))) {
+      std::vector<uint8_t> buffer(view->frame_size);
+      absl::StatusOr<size_t> written = WriteChannelData(buffer, view->channel, view->payload, framing);
+      TERN_FUZZ_CHECK_OK(written.status());
+      TERN_FUZZ_CHECK(SameBytes(buffer, frame));
+    }
+  }
+}
+
+// Walks `stream` as a TCP reader would. Every step either consumes a whole frame (at least a 4-byte
+// ChannelData header) or stops, so the walk ends after at most size/4 steps.
+void WalkStream(ByteSpan stream) {
+  size_t offset = 0;
+  size_t steps = 0;
+  while (offset < stream.size()) {
+    TERN_FUZZ_CHECK(++steps <= stream.size() / kChannelDataHeaderSize + 1);
+    ByteSpan rest = stream.subspan(offset);
+    absl::StatusOr<size_t> frame_size = StreamFrameSize(rest);
+    if (!frame_size.ok()) {
+      // A first byte of 0x40-0x4F always starts a valid channel number, so ChannelData framing
+      // cannot fail; STUN fails only on a length or cookie it has read.
+      TERN_FUZZ_CHECK(!LooksLikeChannelData(rest));
+      TERN_FUZZ_CHECK((rest[0] & 0xC0) != 0 || rest.size() >= kChannelDataHeaderSize);
+      break;
+    }
+    if (*frame_size == 0) break;  // needs more bytes
+    TERN_FUZZ_CHECK(*frame_size >= kChannelDataHeaderSize && *frame_size <= rest.size());
+    ByteSpan frame = rest.first(*frame_size);
+
+    // The same answer with nothing after the frame, and "need more" for every shorter prefix.
+    absl::StatusOr<size_t> exact = StreamFrameSize(frame);
+    TERN_FUZZ_CHECK(exact.ok() && *exact == *frame_size);
+    const size_t prefixes[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 19, 20, 21, *frame_size / 2, *frame_size - 1};
+    for (size_t p : prefixes) {
+      if (p >= *frame_size) continue;
+      absl::StatusOr<size_t> partial = StreamFrameSize(frame.first(p));
+      TERN_FUZZ_CHECK(partial.ok() && *partial == 0);
+    }
+
+    if (LooksLikeChannelData(frame)) {
+      absl::StatusOr<ChannelDataView> view = ParseChannelData(rest, Framing::kStream);
+      TERN_FUZZ_CHECK_OK(view.status());
+      TERN_FUZZ_CHECK(view->frame_size == *frame_size);
+      absl::StatusOr<ChannelDataView> alone = ParseChannelData(frame, Framing::kStream);
+      TERN_FUZZ_CHECK_OK(alone.status());
+      TERN_FUZZ_CHECK(alone->frame_size == *frame_size);
+    } else {
+      TERN_FUZZ_CHECK((frame[0] & 0xC0) == 0);
+      TERN_FUZZ_CHECK(*frame_size >= kHeaderSize);
+      TERN_FUZZ_CHECK(LooksLikeStun(frame));
+      (void)MessageView::Parse(frame);
+    }
+    offset += *frame_size;
+  }
+}
+
+void TestOneInput(ByteSpan in) {
+  (void)LooksLikeChannelData(in);
+  CheckParse(in, Framing::kDatagram);
+  CheckParse(in, Framing::kStream);
+  WalkStream(in);
+
+  // The input as a payload, on a channel taken from its first bytes (valid or not).
+  uint16_t channel = in.size() >= 2 ? LoadBigEndian16(in.data()) : 0x4000;
+  ByteSpan payload = in.size() > 0xFFFF ? in.first(0xFFFF) : in;
+  CheckWrite(channel, payload, Framing::kDatagram);
+  CheckWrite(channel, payload, Framing::kStream);
+  CheckWrite(static_cast<uint16_t>(kMinChannelNumber | (channel & 0x0FFF)), payload, Framing::kStream);
+}
+
+}  // namespace
+}  // namespace tern::stun
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  tern::stun::TestOneInput(tern::ByteSpan(data, size));
+  return 0;
+}
