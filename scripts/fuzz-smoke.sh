@@ -17,7 +17,8 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build/fuzz"
-fuzzers=(stun_message channel_data)
+# Every fuzz/<name>_fuzzer.cc is a fuzzer with seeds in fuzz/corpus/<name>/.
+mapfile -t fuzzers < <(cd "$root/fuzz" && ls *_fuzzer.cc | sed "s/_fuzzer\.cc$//")
 
 cd "$root"
 if [[ "${TERN_FUZZ_SKIP_BUILD:-0}" != 1 ]]; then

@@ -22,7 +22,7 @@ fi
 # every dependency rebuilt, which is why project.yaml does not ask for it).
 CXXFLAGS="${CXXFLAGS//-stdlib=libc++/}"
 
-fuzzers=(stun_message channel_data)
+mapfile -t fuzzers < <(cd "$tern_src/fuzz" && ls *_fuzzer.cc | sed "s/_fuzzer\.cc$//")
 build="$WORK/tern-fuzz-build"
 
 cmake -S "$tern_src" -B "$build" -G Ninja \
