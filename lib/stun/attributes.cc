@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "tern/base/strings.h"
 #include "tern/stun/constants.h"
+#include "stun/attribute_lengths.h"
 
 namespace tern::stun {
 namespace {
@@ -114,64 +115,7 @@ std::string_view DefaultReasonPhrase(int code) {
 }
 
 bool IsValidAttributeLength(uint16_t type, size_t n) {
-  switch (type) {
-    case attr::kMappedAddress:
-    case attr::kXorMappedAddress:
-    case attr::kXorPeerAddress:
-    case attr::kXorRelayedAddress:
-    case attr::kAlternateServer:
-    case attr::kResponseOrigin:
-    case attr::kOtherAddress:
-      return n == 8 || n == 20;
-    case attr::kMessageIntegrity:
-      return n == kMessageIntegritySize;
-    case attr::kMessageIntegritySha256:
-      return n >= kMessageIntegritySha256MinSize && n <= kMessageIntegritySha256MaxSize && n % 4 == 0;
-    case attr::kFingerprint:
-    case attr::kPriority:
-    case attr::kLifetime:
-    case attr::kChannelNumber:
-    case attr::kRequestedTransport:
-    case attr::kRequestedAddressFamily:
-    case attr::kAdditionalAddressFamily:
-    case attr::kChangeRequest:
-    case attr::kResponsePort:
-    case attr::kConnectionId:
-      return n == 4;
-    case attr::kIceControlled:
-    case attr::kIceControlling:
-    case attr::kReservationToken:
-    case attr::kIcmp:
-      return n == 8;
-    case attr::kUseCandidate:
-    case attr::kDontFragment:
-      return n == 0;
-    case attr::kEvenPort:
-      return n == 1;
-    case attr::kUserhash:
-      return n == 32;
-    case attr::kErrorCode:
-      return n >= 4 && n <= 4 + kMaxReasonSize;
-    case attr::kAddressErrorCode:
-      return n >= 4 && n <= 4 + kMaxReasonSize;
-    case attr::kUnknownAttributes:
-      return n % 2 == 0;
-    case attr::kPasswordAlgorithm:
-    case attr::kPasswordAlgorithms:
-      return n >= 4;
-    case attr::kUsername:
-      return n <= kMaxUsernameSize;
-    case attr::kRealm:
-      return n <= kMaxRealmSize;
-    case attr::kNonce:
-      return n <= kMaxNonceSize;
-    case attr::kSoftware:
-      return n <= kMaxSoftwareSize;
-    case attr::kAlternateDomain:
-      return n <= kMaxAlternateDomainSize;
-    default:
-      return true;
-  }
+  return internal::AttributeLengthAllowed(type, n);
 }
 
 absl::StatusOr<SocketAddress> DecodeAddress(ByteSpan v) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "tern/base/crc32.h"
 #include "tern/base/strings.h"
+#include "stun/attribute_lengths.h"
 
 namespace tern::stun {
 namespace {
@@ -30,7 +31,16 @@ bool LooksLikeStun(ByteSpan d) {
          LoadBigEndian32(d.data() + 4) == kMagicCookie;
 }
 
+// The result is built in place: returning a local MessageView made GCC copy it into the StatusOr with
+// 16-byte loads of fields it had just written with 1- to 8-byte stores (store-forwarding stalls).
 absl::StatusOr<MessageView> MessageView::Parse(ByteSpan d) {
+  absl::StatusOr<MessageView> result(absl::in_place);
+  if (absl::Status s = result->ParseInto(d); !s.ok()) result = std::move(s);
+  return result;
+}
+
+absl::Status MessageView::ParseInto(ByteSpan d) {
+  MessageView& m = *this;
   if (d.size() < kHeaderSize) {
     return Reject(absl::StrCat(d.size(), " bytes is shorter than the 20-byte header"));
   }
@@ -45,7 +55,6 @@ absl::StatusOr<MessageView> MessageView::Parse(ByteSpan d) {
     return Reject("no magic cookie (RFC 3489 STUN is not supported)");
   }
 
-  MessageView m;
   m.bytes_ = d;
   m.type_ = MessageType::Decode(LoadBigEndian16(d.data()));
   std::memcpy(m.transaction_id_.bytes.data(), d.data() + 8, 12);
@@ -74,7 +83,7 @@ absl::StatusOr<MessageView> MessageView::Parse(ByteSpan d) {
         return Reject(absl::StrCat(ToAbsl(AttributeName(type)), " after MESSAGE-INTEGRITY"));
       }
     }
-    if (!IsValidAttributeLength(type, alen)) {
+    if (!internal::AttributeLengthAllowed(type, alen)) {
       return Reject(absl::StrCat(ToAbsl(AttributeName(type)), " has invalid length ", alen));
     }
     uint64_t bit = TypeBit(type);
@@ -107,7 +116,7 @@ absl::StatusOr<MessageView> MessageView::Parse(ByteSpan d) {
     pos += kAttributeHeaderSize + Padded(alen);
   }
   m.attribute_count_ = static_cast<uint16_t>(count);
-  return m;
+  return absl::OkStatus();
 }
 
 MessageView::Iterator::Iterator(ByteSpan bytes, size_t offset) : bytes_(bytes), offset_(offset) { Load(); }

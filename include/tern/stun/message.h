@@ -40,6 +40,8 @@ bool LooksLikeStun(ByteSpan datagram);
 
 class MessageView {
  public:
+  // An empty view (no bytes, no attributes); Parse() makes useful ones.
+  MessageView() = default;
   // Parses a datagram holding exactly one STUN message.
   static absl::StatusOr<MessageView> Parse(ByteSpan datagram);
 
@@ -110,7 +112,8 @@ class MessageView {
   absl::Status VerifyFingerprint() const;
 
  private:
-  MessageView() = default;
+  // Fills *this from `datagram`; Parse() builds its result in place and calls this.
+  absl::Status ParseInto(ByteSpan datagram);
 
   ByteSpan bytes_;
   MessageType type_;
