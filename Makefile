@@ -6,7 +6,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps demo test test-debug test-asan test-tsan fuzz-smoke fuzz bench bench-smoke bench-anchor format clean help
+.PHONY: all deps demo test test-debug test-asan test-tsan test-tsan-threaded fuzz-smoke fuzz bench bench-smoke bench-anchor format clean help
 
 all: test
 
@@ -28,7 +28,7 @@ demo: deps
 	./build/release/examples/stun/tern-stun-demo
 
 # The whole suite. ctest runs last so its summary closes the output.
-test: deps fuzz-smoke bench-smoke test-asan
+test: deps fuzz-smoke bench-smoke test-tsan-threaded test-asan
 
 test-asan:
 	cmake --preset asan >/dev/null
@@ -39,6 +39,12 @@ test-debug: deps
 	cmake --preset debug >/dev/null
 	cmake --build build/debug -j$(JOBS)
 	ctest --preset debug -j$(JOBS)
+
+# The threaded code (lib/net's loops, timers and cross-thread Post) under ThreadSanitizer.
+test-tsan-threaded:
+	cmake --preset tsan >/dev/null
+	cmake --build build/tsan --target tern_net_unittest -j$(JOBS)
+	ctest --preset tsan -L net
 
 test-tsan: deps
 	cmake --preset tsan >/dev/null
