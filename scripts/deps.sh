@@ -13,6 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # anchors and real peers
   golang-go golang-github-pion-stun-dev
+  coturn
+  openssl
   # OSS-Fuzz / fuzz smoke helpers
   python3
 )
