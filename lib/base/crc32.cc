@@ -1,9 +1,15 @@
+// CRC-32/ISO-HDLC for STUN FINGERPRINT (RFC 8489 §14.7): slicing-by-8 everywhere, and on x86-64 CPUs
+// with PCLMULQDQ (and, if present, VPCLMULQDQ) the folding code in crc32_pclmul.cc for inputs of
+// kCrc32ClmulMinSize bytes or more.
 #include "tern/base/crc32.h"
 
 #include <array>
 #include <cstring>
 
+#include "base/crc32_internal.h"
+
 namespace tern {
+namespace internal {
 namespace {
 
 using Tables = std::array<std::array<uint32_t, 256>, 8>;
@@ -29,7 +35,7 @@ inline uint32_t LoadLittleEndian32(const uint8_t* p) {
 
 }  // namespace
 
-uint32_t Crc32Update(uint32_t crc, std::span<const uint8_t> data) {
+uint32_t Crc32UpdatePortable(uint32_t crc, std::span<const uint8_t> data) {
   uint32_t c = ~crc;
   const uint8_t* p = data.data();
   size_t n = data.size();
@@ -44,6 +50,34 @@ uint32_t Crc32Update(uint32_t crc, std::span<const uint8_t> data) {
   }
   for (; n > 0; --n) c = kTables[0][(c ^ *p++) & 0xff] ^ (c >> 8);
   return ~c;
+}
+
+}  // namespace internal
+
+#if defined(TERN_CRC32_HAVE_CLMUL)
+namespace {
+using FoldingCrc32 = uint32_t (*)(uint32_t, std::span<const uint8_t>);
+
+FoldingCrc32 PickFoldingCrc32() {
+  if (internal::Crc32VpclmulSupported()) return &internal::Crc32UpdateVpclmul;
+  if (internal::Crc32ClmulSupported()) return &internal::Crc32UpdateClmul;
+  return nullptr;
+}
+
+// The folding implementation for this CPU, if any: chosen once by this static initializer, before
+// main and without a lock. Code running before it (another static initializer) reads null and gets
+// the portable path, which gives the same results.
+const FoldingCrc32 g_folding_crc32 = PickFoldingCrc32();
+}  // namespace
+#endif
+
+uint32_t Crc32Update(uint32_t crc, std::span<const uint8_t> data) {
+#if defined(TERN_CRC32_HAVE_CLMUL)
+  if (data.size() >= internal::kCrc32ClmulMinSize && g_folding_crc32 != nullptr) {
+    return g_folding_crc32(crc, data);
+  }
+#endif
+  return internal::Crc32UpdatePortable(crc, data);
 }
 
 }  // namespace tern

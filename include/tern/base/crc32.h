@@ -1,5 +1,5 @@
 // CRC-32 (ISO-HDLC / IEEE 802.3, reflected polynomial 0xEDB88320), as STUN FINGERPRINT uses it
-// (RFC 8489 §14.7). Slicing-by-8: eight table lookups per 8 input bytes.
+// (RFC 8489 §14.7). Slicing-by-8, or PCLMULQDQ/VPCLMULQDQ folding on x86-64 CPUs that have it.
 #ifndef TERN_BASE_CRC32_H_
 #define TERN_BASE_CRC32_H_
 
