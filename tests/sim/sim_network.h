@@ -70,7 +70,7 @@ class Endpoint {
  public:
   virtual ~Endpoint() = default;
   virtual void HandleInput(Datagram datagram, Timestamp now) = 0;
-  virtual void HandleTimeout(Timestamp now) = 0;
+  virtual void HandleTimeout(Timestamp /*now*/) = 0;
   virtual std::optional<Transmit> PollTransmit() = 0;
   virtual std::optional<Timestamp> NextTimeout() const = 0;
 };
@@ -90,7 +90,7 @@ class RecordingEndpoint final : public Endpoint {
   void clear() { received_.clear(); }
 
   void HandleInput(Datagram datagram, Timestamp now) override;
-  void HandleTimeout(Timestamp now) override {}
+  void HandleTimeout(Timestamp /*now*/) override {}
   std::optional<Transmit> PollTransmit() override;
   std::optional<Timestamp> NextTimeout() const override { return std::nullopt; }
 
