@@ -15,17 +15,7 @@
 #include "tern/net/runtime.h"
 #include "tern/net/udp_socket.h"
 
-namespace {
-uint64_t g_allocations = 0;
-}  // namespace
-
-[[gnu::noinline]] void* operator new(size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
+#include "allocation_counter.h"
 
 namespace tern {
 namespace {
@@ -81,7 +71,7 @@ void BM_UdpEchoOneLoop(benchmark::State& state) {
     }
   };
   for (int i = 0; i < 50; ++i) round();  // warm up: buffers reach their steady size
-  const uint64_t alloc_start = g_allocations;
+  const uint64_t alloc_start = ::tern::bench::Allocations();
   const UdpSocket::Stats s0 = server->stats();
   for (auto _ : state) round();
   const uint64_t packets = static_cast<uint64_t>(state.iterations()) * static_cast<uint64_t>(window);
@@ -89,7 +79,7 @@ void BM_UdpEchoOneLoop(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(packets));  // echoed datagrams (each received and sent once)
   state.SetBytesProcessed(static_cast<int64_t>(packets * size));
   state.counters["allocs/pkt"] =
-      static_cast<double>(g_allocations - alloc_start) / static_cast<double>(packets);
+      static_cast<double>(::tern::bench::Allocations() - alloc_start) / static_cast<double>(packets);
   state.counters["srv_rx_calls/pkt"] =
       static_cast<double>(s1.recv_syscalls - s0.recv_syscalls) / static_cast<double>(packets);
   state.counters["srv_tx_calls/pkt"] =

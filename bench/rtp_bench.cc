@@ -19,33 +19,12 @@
 #include "absl/status/statusor.h"
 #include "tern/rtp/rtp.h"
 
-// Counts heap allocations so each benchmark can report allocs/op.
-namespace {
-uint64_t g_allocations = 0;
-}  // namespace
-
-[[gnu::noinline]] void* operator new(size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
+#include "allocation_counter.h"
 
 namespace tern::rtp {
 namespace {
 
-class AllocationCounter {
- public:
-  AllocationCounter() : start_(g_allocations) {}
-  void Report(benchmark::State& state) const {
-    state.counters["allocs/op"] =
-        benchmark::Counter(static_cast<double>(g_allocations - start_), benchmark::Counter::kAvgIterations);
-  }
-
- private:
-  uint64_t start_;
-};
+using ::tern::bench::AllocationCounter;
 
 [[noreturn]] void Die(std::string_view what, const absl::Status& status) {
   std::fprintf(stderr, "rtp_bench: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
@@ -243,11 +222,11 @@ BENCHMARK(BM_TwccFromArrivals);
 }  // namespace tern::rtp
 
 int main(int argc, char** argv) {
-  uint64_t before = g_allocations;
+  uint64_t before = ::tern::bench::Allocations();
   auto* probe = new std::vector<int>(16);
   benchmark::DoNotOptimize(probe);
   delete probe;
-  if (g_allocations - before != 2) {
+  if (::tern::bench::Allocations() - before != 2) {
     std::fprintf(stderr, "rtp_bench: allocation counting does not work\n");
     return 1;
   }

@@ -30,17 +30,7 @@
 #include "absl/status/statusor.h"
 #include "tern/srtp/srtp_session.h"
 
-namespace {
-uint64_t g_allocations = 0;
-}  // namespace
-
-[[gnu::noinline]] void* operator new(size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
+#include "allocation_counter.h"
 
 namespace tern::srtp {
 namespace {
@@ -54,17 +44,7 @@ constexpr uint32_t kSsrc = 0x5501a0b2;
   std::abort();
 }
 
-class AllocationCounter {
- public:
-  AllocationCounter() : start_(g_allocations) {}
-  void Report(benchmark::State& state) const {
-    state.counters["allocs/op"] =
-        benchmark::Counter(static_cast<double>(g_allocations - start_), benchmark::Counter::kAvgIterations);
-  }
-
- private:
-  uint64_t start_;
-};
+using ::tern::bench::AllocationCounter;
 
 void WriteHeader(uint8_t* p, uint16_t seq) {
   p[0] = 0x80;

@@ -22,34 +22,12 @@
 #include "tern/base/ip_address.h"
 #include "tern/stun/stun.h"
 
-// Counts heap allocations so each benchmark can report allocs/op (tern's codec should make none).
-namespace {
-uint64_t g_allocations = 0;
-}  // namespace
-
-[[gnu::noinline]] void* operator new(size_t size) {
-  ++g_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { std::free(p); }
+#include "allocation_counter.h"
 
 namespace tern::stun {
 namespace {
 
-// Reports the heap allocations made between its construction and Report(), per iteration.
-class AllocationCounter {
- public:
-  AllocationCounter() : start_(g_allocations) {}
-  void Report(benchmark::State& state) const {
-    state.counters["allocs/op"] =
-        benchmark::Counter(static_cast<double>(g_allocations - start_), benchmark::Counter::kAvgIterations);
-  }
-
- private:
-  uint64_t start_;
-};
+using ::tern::bench::AllocationCounter;
 
 // ICE credentials of a typical session (RFC 8445 §5.3: ufrag >= 4 chars, password >= 22 chars).
 constexpr std::string_view kUsername = "abcd1234:efgh5678";  // remote ufrag ":" local ufrag
@@ -310,11 +288,11 @@ BENCHMARK(BM_Crc32)->Arg(64)->Arg(512)->Arg(1200);
 
 int main(int argc, char** argv) {
   // The allocs/op counters are only meaningful if the replaced operator new is the one in use.
-  uint64_t before = g_allocations;
+  uint64_t before = ::tern::bench::Allocations();
   auto* probe = new std::vector<int>(16);
   benchmark::DoNotOptimize(probe);
   delete probe;
-  if (g_allocations - before != 2) {
+  if (::tern::bench::Allocations() - before != 2) {
     std::fprintf(stderr, "stun_bench: allocation counting does not work\n");
     return 1;
   }
