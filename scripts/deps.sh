@@ -12,7 +12,10 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # anchors and real peers
-  golang-go golang-github-pion-stun-dev
+  golang-go golang-github-pion-stun-dev golang-github-pion-ice.v2-dev golang-github-pion-webrtc.v3-dev
+  python3-aiortc
+  chromium nodejs
+  iproute2 iptables
   coturn
   openssl
   # OSS-Fuzz / fuzz smoke helpers
