@@ -31,15 +31,26 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps.sh: all ${#PACKAGES[@]} packages present"
-  exit 0
+else
+  echo "deps.sh: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+  else
+    SUDO=
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "deps.sh: installing ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO=sudo
-else
-  SUDO=
+# npm packages for the browser interop tests (tests/interop/browser): playwright-core drives Debian's
+# /usr/bin/chromium. Installed into .cache/node (git-ignored), pinned.
+PLAYWRIGHT_VERSION=1.65.1
+root=$(cd "$(dirname "$0")/.." && pwd)
+node_dir="$root/.cache/node"
+if [ "$(node -p "try{require('$node_dir/node_modules/playwright-core/package.json').version}catch(e){''}" 2>/dev/null)" != "$PLAYWRIGHT_VERSION" ]; then
+  echo "deps.sh: installing playwright-core@$PLAYWRIGHT_VERSION into $node_dir"
+  mkdir -p "$node_dir"
+  [ -f "$node_dir/package.json" ] || echo '{"name":"tern-test-deps","private":true}' > "$node_dir/package.json"
+  (cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error "playwright-core@$PLAYWRIGHT_VERSION")
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
