@@ -211,6 +211,9 @@ class IceAgent::Impl {
         config_.max_transmissions < 1) {
       return absl::InvalidArgumentError("ice: Ta, RTO and transmissions must be positive");
     }
+    if (config_.pending_relay_allocations < 0 || config_.pending_relay_allocations > 64)
+      return absl::InvalidArgumentError("ice: pending_relay_allocations must be 0..64");
+    relays_outstanding_ = config_.pending_relay_allocations;
     session_.local = *config_.local_credentials;
     session_.local_key = stun::IntegrityKey::ShortTerm(session_.local.pwd);
     started_ = true;
@@ -324,6 +327,13 @@ class IceAgent::Impl {
     AddRelayLocal(relayed, server, mapped);
     AfterInput(now);
     return absl::OkStatus();
+  }
+
+  void RelayAllocationDone(Timestamp now) {
+    if (!started_ || closed_ || relays_outstanding_ == 0) return;
+    --relays_outstanding_;
+    MaybeCompleteGathering();
+    AfterInput(now);
   }
 
   std::optional<SocketAddress> RouteOf(const SocketAddress& local) const {
@@ -648,7 +658,7 @@ class IceAgent::Impl {
   }
 
   void MaybeCompleteGathering() {
-    if (gathers_outstanding_ == 0 && !gathering_complete_emitted_) {
+    if (gathers_outstanding_ == 0 && relays_outstanding_ == 0 && !gathering_complete_emitted_) {
       gathering_complete_emitted_ = true;
       gathering_ = IceGatheringState::kComplete;
       events_.push_back(IceGatheringComplete{});
@@ -1835,6 +1845,7 @@ class IceAgent::Impl {
   std::vector<Transaction> transactions_;
   std::deque<std::pair<int, SocketAddress>> gather_queue_;
   size_t gathers_outstanding_ = 0;
+  int relays_outstanding_ = 0;  // config_.pending_relay_allocations not yet done
   std::vector<FoundationKey> foundations_;
   uint64_t prflx_count_ = 0;
   std::vector<Candidate> pending_mdns_;
@@ -1878,6 +1889,7 @@ absl::Status IceAgent::AddLocalRelayCandidate(const SocketAddress& relayed, cons
                                               Timestamp now, const SocketAddress& mapped) {
   return impl_->AddLocalRelayCandidate(relayed, server, now, mapped);
 }
+void IceAgent::RelayAllocationDone(Timestamp now) { impl_->RelayAllocationDone(now); }
 std::optional<SocketAddress> IceAgent::RouteOf(const SocketAddress& local) const {
   return impl_->RouteOf(local);
 }

@@ -106,6 +106,12 @@ struct IceAgentConfig {
   // STUN servers for server-reflexive candidates (Binding requests from each host address of the
   // server's family). Not used in lite mode.
   std::vector<SocketAddress> stun_servers;
+  // TURN allocations the owner makes for this agent (its relay candidates arrive later through
+  // AddLocalRelayCandidate). Gathering is complete, and the agent may declare failure after the
+  // peer's end-of-candidates, only once RelayAllocationDone() was called that many times: without
+  // this, a relay-only agent would finish gathering with no candidate at all and fail before its
+  // allocation comes back.
+  int pending_relay_allocations = 0;
 
   Duration ta = Duration::Millis(50);        // pacing: one new check per Ta (§14.1)
   Duration min_rto = Duration::Millis(500);  // §14.3 RTO floor
@@ -243,6 +249,10 @@ class IceAgent {
   // IceCandidateGathered. Relay candidates survive an ICE restart.
   absl::Status AddLocalRelayCandidate(const SocketAddress& relayed, const SocketAddress& server,
                                       Timestamp now, const SocketAddress& mapped = {});
+  // One of config.pending_relay_allocations finished: after its AddLocalRelayCandidate calls, or
+  // without any when the allocation failed. Completes gathering when it was the last thing pending.
+  // Extra calls are ignored.
+  void RelayAllocationDone(Timestamp now);
   // For a Transmit::local: the TURN server to relay through, or nullopt for a direct send.
   std::optional<SocketAddress> RouteOf(const SocketAddress& local) const;
 

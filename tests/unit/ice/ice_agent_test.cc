@@ -698,6 +698,66 @@ TEST(IceRelay, RelayCandidateTransmitsCarryTheRelayedAddress) {
   EXPECT_TRUE(relay_pair_valid);
 }
 
+TEST(IceRelay, RelayOnlyAgentWaitsForItsPendingAllocationBeforeFailing) {
+  // No host address: the only candidate will be the relayed one, which comes after the TURN
+  // allocation. The peer's end-of-candidates must not make the agent fail before that.
+  IceAgentConfig config = FullConfig(IceRole::kControlling);
+  config.host_addresses.clear();
+  config.pending_relay_allocations = 1;
+  Harness h(config);
+  ASSERT_TRUE(h.agent().Start(h.now()).ok());
+  EXPECT_EQ(h.agent().gathering_state(), IceGatheringState::kGathering);
+  ASSERT_TRUE(h.agent().SetRemoteCredentials(kRemote, h.now()).ok());
+  Candidate remote;
+  remote.foundation = "r1";
+  remote.type = CandidateType::kRelay;
+  remote.priority = 16777215;
+  remote.address = kPeer;
+  ASSERT_TRUE(h.agent().AddRemoteCandidate(remote, h.now()).ok());
+  h.agent().SetRemoteEndOfCandidates(h.now());
+  h.Advance(Duration::Seconds(5));
+  std::vector<IceEvent> events = h.Events();
+  EXPECT_EQ(Count<IceGatheringComplete>(events), 0);
+  EXPECT_NE(h.agent().state(), IceConnectionState::kFailed);
+
+  SocketAddress relayed = Addr("198.51.100.2:50000"), server = Addr("198.51.100.2:3478");
+  ASSERT_TRUE(h.agent().AddLocalRelayCandidate(relayed, server, h.now()).ok());
+  EXPECT_EQ(h.agent().gathering_state(), IceGatheringState::kGathering);
+  h.agent().RelayAllocationDone(h.now());
+  EXPECT_EQ(h.agent().gathering_state(), IceGatheringState::kComplete);
+  events = h.Events();
+  EXPECT_EQ(Count<IceCandidateGathered>(events), 1);
+  EXPECT_EQ(Count<IceGatheringComplete>(events), 1);
+  h.agent().RelayAllocationDone(h.now());  // extra calls are ignored
+  EXPECT_EQ(Count<IceGatheringComplete>(h.Events()), 0);
+  // The relay pair is checked; with no answer the agent fails only after its checks time out.
+  std::vector<std::pair<Timestamp, Transmit>> sent = h.RunUntil(h.now() + Duration::Millis(100));
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].second.local, relayed);
+  EXPECT_EQ(sent[0].second.remote, kPeer);
+  h.Advance(Duration::Seconds(60));
+  EXPECT_EQ(h.agent().state(), IceConnectionState::kFailed);
+}
+
+TEST(IceRelay, FailedAllocationCompletesGatheringWithoutCandidate) {
+  IceAgentConfig config = FullConfig(IceRole::kControlled);
+  config.pending_relay_allocations = 2;
+  Harness h(config);
+  ASSERT_TRUE(h.agent().Start(h.now()).ok());
+  std::vector<IceEvent> events = h.Events();
+  EXPECT_EQ(Count<IceCandidateGathered>(events), 1);  // the host candidate
+  EXPECT_EQ(Count<IceGatheringComplete>(events), 0);
+  h.agent().RelayAllocationDone(h.now());
+  EXPECT_EQ(Count<IceGatheringComplete>(h.Events()), 0);
+  h.agent().RelayAllocationDone(h.now());
+  EXPECT_EQ(Count<IceGatheringComplete>(h.Events()), 1);
+
+  IceAgentConfig bad = FullConfig(IceRole::kControlled);
+  bad.pending_relay_allocations = -1;
+  Harness hb(bad);
+  EXPECT_EQ(hb.agent().Start(hb.now()).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(IceGathering, ServerReflexiveFromStunServer) {
   IceAgentConfig config = FullConfig(IceRole::kControlling);
   SocketAddress server = Addr("198.51.100.1:3478");

@@ -1,0 +1,334 @@
+// Two tern ICE agents on the real runtime (tern::Runtime, epoll, tern::UdpSocket on 127.0.0.1, one
+// tern::SansIoDriver each) connect over loopback and carry application data byte-exact both ways:
+//  - directly (host candidates), one agent controlling and the other controlled, and both configured
+//    controlling (the role conflict of RFC 8445 §7.3.1.1 is resolved on real sockets);
+//  - relay-only through a real coturn (REST credentials, `allow-loopback-peers`): each agent's
+//    TurnClient allocates on the agent's own socket (ice::IceTurnMux), the relayed address becomes the
+//    only candidate signaled, the selected pair is relay ↔ relay, and the data goes through coturn on
+//    a channel once bound (RFC 8656 §11).
+// Every gathered candidate is asserted to be on 127.0.0.1; every wait is bounded.
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "interop/ice_loopback/loopback_ice_peer.h"
+#include "interop/coturn/coturn_process.h"
+#include "tern/base/random.h"
+#include "tern/ice/turn_rest_credentials.h"
+#include "tern/net/runtime.h"
+
+namespace tern::ice::testing {
+namespace {
+
+constexpr Duration kWait = Duration::Seconds(10);
+
+// Passes each side's credentials and (filtered) candidates to the other through posted tasks, as an
+// asynchronous signaling channel would.
+void Wire(EventLoop& loop, LoopbackIcePeer& from, LoopbackIcePeer& to,
+          std::function<bool(const Candidate&)> filter, std::vector<std::string>* errors) {
+  from.on_candidate = [&loop, &to, filter, errors](const Candidate& c) {
+    if (filter && !filter(c)) return;
+    loop.Post([&to, c, errors] {
+      if (absl::Status s = to.AddRemoteCandidate(c); !s.ok()) errors->push_back(s.ToString());
+    });
+  };
+  from.on_end_of_candidates = [&loop, &to] { loop.Post([&to] { to.SetRemoteEndOfCandidates(); }); };
+}
+
+void ExpectLoopbackOnly(const LoopbackIcePeer& peer, const std::string& name) {
+  ASSERT_FALSE(peer.gathered().empty()) << name;
+  for (const Candidate& c : peer.gathered()) {
+    EXPECT_EQ(c.address.ip(), IpAddress::LoopbackV4()) << name << ": " << SerializeCandidate(c);
+    if (c.related_address.is_set()) {
+      EXPECT_TRUE(c.related_address.ip() == IpAddress::LoopbackV4() ||
+                  c.related_address.ip().IsUnspecified())
+          << name << ": " << SerializeCandidate(c);
+    }
+  }
+  EXPECT_EQ(peer.socket_address().ip(), IpAddress::LoopbackV4()) << name;
+}
+
+std::vector<std::vector<uint8_t>> MakePayloads(Random& random, int count, uint8_t tag) {
+  std::vector<std::vector<uint8_t>> out;
+  for (int i = 0; i < count; ++i) {
+    std::vector<uint8_t> p(static_cast<size_t>(1 + (i * 467) % 1200));
+    random.Fill(p);
+    out.push_back(std::move(p));
+  }
+  out[0] = {tag};
+  out[1].assign(1200, tag);
+  // A first byte in the STUN range (0..3, RFC 7983) without the magic cookie is still data.
+  out[2][0] = 0x01;
+  return out;
+}
+
+// Sends `count` payloads each way with at most `window` in flight per direction and checks that each
+// side received exactly what the other sent, in order.
+void ExchangeData(EventLoop& loop, Random& random, LoopbackIcePeer& a, LoopbackIcePeer& b, int count,
+                  size_t window) {
+  const std::vector<std::vector<uint8_t>> from_a = MakePayloads(random, count, 0xA1);
+  const std::vector<std::vector<uint8_t>> from_b = MakePayloads(random, count, 0xB2);
+  const size_t a_base = b.received().size();
+  const size_t b_base = a.received().size();
+  size_t a_next = 0, b_next = 0;
+  std::string send_error;
+  bool done = loop.RunUntil(
+      [&] {
+        while (a_next < from_a.size() && a_next < b.received().size() - a_base + window) {
+          if (absl::Status s = a.Send(from_a[a_next]); !s.ok()) send_error = s.ToString();
+          ++a_next;
+        }
+        while (b_next < from_b.size() && b_next < a.received().size() - b_base + window) {
+          if (absl::Status s = b.Send(from_b[b_next]); !s.ok()) send_error = s.ToString();
+          ++b_next;
+        }
+        return !send_error.empty() || (b.received().size() - a_base >= from_a.size() &&
+                                       a.received().size() - b_base >= from_b.size());
+      },
+      kWait);
+  ASSERT_TRUE(send_error.empty()) << send_error;
+  ASSERT_TRUE(done) << "a received " << a.received().size() - b_base << " of " << from_b.size() << ", b received "
+                    << b.received().size() - a_base << " of " << from_a.size();
+  ASSERT_EQ(b.received().size() - a_base, from_a.size());
+  ASSERT_EQ(a.received().size() - b_base, from_b.size());
+  for (size_t i = 0; i < from_a.size(); ++i) EXPECT_EQ(b.received()[a_base + i], from_a[i]) << "a->b " << i;
+  for (size_t i = 0; i < from_b.size(); ++i) EXPECT_EQ(a.received()[b_base + i], from_b[i]) << "b->a " << i;
+}
+
+class IceLoopback : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RuntimeOptions options;
+    options.manual = true;  // this thread is the loop thread
+    absl::StatusOr<std::unique_ptr<Runtime>> runtime = Runtime::Create(options);
+    ASSERT_TRUE(runtime.ok()) << runtime.status();
+    runtime_ = std::move(*runtime);
+  }
+  void TearDown() override {
+    a_.reset();
+    b_.reset();
+    runtime_.reset();
+  }
+  EventLoop& loop() { return runtime_->loop(0); }
+
+  // Creates both peers, wires signaling (credentials first, synchronously), starts them.
+  void StartPair(LoopbackIcePeerOptions a_options, LoopbackIcePeerOptions b_options,
+                 std::function<bool(const Candidate&)> filter = nullptr) {
+    a_ = std::make_unique<LoopbackIcePeer>(loop(), random_, std::move(a_options));
+    b_ = std::make_unique<LoopbackIcePeer>(loop(), random_, std::move(b_options));
+    Wire(loop(), *a_, *b_, filter, &signaling_errors_);
+    Wire(loop(), *b_, *a_, filter, &signaling_errors_);
+    ASSERT_TRUE(a_->Start().ok());
+    ASSERT_TRUE(b_->Start().ok());
+    ASSERT_TRUE(a_->SetRemoteCredentials(b_->agent().local_credentials()).ok());
+    ASSERT_TRUE(b_->SetRemoteCredentials(a_->agent().local_credentials()).ok());
+  }
+
+  bool RunUntilConnected() {
+    return loop().RunUntil([&] { return (a_->connected() && b_->connected()) || a_->failed() || b_->failed(); },
+                           kWait) &&
+           a_->connected() && b_->connected();
+  }
+
+  std::unique_ptr<Runtime> runtime_;
+  CryptoRandom random_;
+  std::unique_ptr<LoopbackIcePeer> a_;
+  std::unique_ptr<LoopbackIcePeer> b_;
+  std::vector<std::string> signaling_errors_;
+};
+
+TEST_F(IceLoopback, HostCandidatesConnectAndCarryDataBothWays) {
+  StartPair({.role = IceRole::kControlling}, {.role = IceRole::kControlled});
+  ASSERT_TRUE(RunUntilConnected()) << "a " << IceConnectionStateName(a_->state()) << ", b "
+                                   << IceConnectionStateName(b_->state());
+  EXPECT_TRUE(signaling_errors_.empty()) << signaling_errors_[0];
+  ExpectLoopbackOnly(*a_, "a");
+  ExpectLoopbackOnly(*b_, "b");
+
+  // The selected pair is the two sockets, host ↔ host, the same on both sides.
+  std::optional<IceCandidatePair> pa = a_->agent().selected_pair();
+  std::optional<IceCandidatePair> pb = b_->agent().selected_pair();
+  ASSERT_TRUE(pa.has_value() && pb.has_value());
+  EXPECT_EQ(pa->local.type, CandidateType::kHost);
+  EXPECT_EQ(pa->remote.type, CandidateType::kHost);
+  EXPECT_EQ(pa->local_base, a_->socket_address());
+  EXPECT_EQ(pa->remote.address, b_->socket_address());
+  EXPECT_EQ(pb->local_base, b_->socket_address());
+  EXPECT_EQ(pb->remote.address, a_->socket_address());
+  EXPECT_EQ(a_->agent().role(), IceRole::kControlling);
+  EXPECT_EQ(b_->agent().role(), IceRole::kControlled);
+  EXPECT_EQ(a_->agent().stats().role_conflicts + b_->agent().stats().role_conflicts, 0u);
+
+  ExchangeData(loop(), random_, *a_, *b_, 200, 16);
+  EXPECT_TRUE(a_->errors().empty()) << a_->errors()[0];
+  EXPECT_TRUE(b_->errors().empty()) << b_->errors()[0];
+  // Nothing was dropped as unauthenticated or unparsable on a clean loopback.
+  for (LoopbackIcePeer* p : {a_.get(), b_.get()}) {
+    EXPECT_EQ(p->agent().stats().dropped_unauthenticated, 0u);
+    EXPECT_EQ(p->agent().stats().dropped_bad_stun, 0u);
+    EXPECT_EQ(p->agent().stats().dropped_unknown_local, 0u);
+  }
+}
+
+TEST_F(IceLoopback, ControlledSideInitiatingDataWorksToo) {
+  // The controlled agent is started first and sends first.
+  StartPair({.role = IceRole::kControlled}, {.role = IceRole::kControlling});
+  ASSERT_TRUE(RunUntilConnected());
+  EXPECT_EQ(a_->agent().role(), IceRole::kControlled);
+  ExchangeData(loop(), random_, *a_, *b_, 50, 8);
+}
+
+TEST_F(IceLoopback, RoleConflictResolvesOnRealSockets) {
+  StartPair({.role = IceRole::kControlling}, {.role = IceRole::kControlling});
+  ASSERT_TRUE(RunUntilConnected());
+  EXPECT_NE(a_->agent().role(), b_->agent().role());
+  EXPECT_GE(a_->agent().stats().role_conflicts + b_->agent().stats().role_conflicts, 1u);
+  ExchangeData(loop(), random_, *a_, *b_, 20, 8);
+}
+
+TEST_F(IceLoopback, LiteServerAndFullClient) {
+  StartPair({.role = IceRole::kControlling}, {.role = IceRole::kControlled, .mode = IceMode::kLite});
+  a_->agent().SetRemoteLite(true);
+  ASSERT_TRUE(RunUntilConnected());
+  EXPECT_EQ(b_->agent().mode(), IceMode::kLite);
+  ExchangeData(loop(), random_, *a_, *b_, 50, 8);
+}
+
+// ---- Relay-only through coturn --------------------------------------------------------------------
+
+class IceThroughCoturn : public IceLoopback {
+ protected:
+  static void SetUpTestSuite() {
+    std::string error;
+    coturn_ = tern::testing::CoturnProcess::Start(tern::testing::CoturnOptions(), &error).release();
+    if (coturn_ == nullptr) start_error_ = new std::string(error);
+  }
+  static void TearDownTestSuite() {
+    delete coturn_;  // kills turnserver by pid
+    coturn_ = nullptr;
+    delete start_error_;
+    start_error_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(coturn_, nullptr) << (start_error_ != nullptr ? *start_error_ : "");
+    ASSERT_TRUE(coturn_->Running()) << coturn_->Log();
+    IceLoopback::SetUp();
+  }
+
+  LoopbackIcePeerOptions RelayOnly(IceRole role, std::string_view user) {
+    TurnRestCredentials credentials = MakeTurnRestCredentials(
+        coturn_->options().secret, user, static_cast<int64_t>(time(nullptr)) + 3600);
+    LoopbackIcePeerOptions o;
+    o.role = role;
+    o.host_candidate = false;
+    o.turn_server = SocketAddress(IpAddress::LoopbackV4(), coturn_->port());
+    o.turn_username = credentials.username;
+    o.turn_password = credentials.password;
+    return o;
+  }
+
+  static tern::testing::CoturnProcess* coturn_;
+  static std::string* start_error_;
+};
+
+tern::testing::CoturnProcess* IceThroughCoturn::coturn_ = nullptr;
+std::string* IceThroughCoturn::start_error_ = nullptr;
+
+TEST_F(IceThroughCoturn, RelayOnlyAgentsConnectThroughCoturnAndCarryData) {
+  int non_relay_signaled = 0;
+  StartPair(RelayOnly(IceRole::kControlling, "alice"), RelayOnly(IceRole::kControlled, "bob"),
+            [&](const Candidate& c) {
+              if (c.type == CandidateType::kRelay) return true;
+              ++non_relay_signaled;
+              return false;
+            });
+  ASSERT_TRUE(RunUntilConnected()) << "a " << IceConnectionStateName(a_->state()) << ", b "
+                                   << IceConnectionStateName(b_->state()) << "\n"
+                                   << (a_->errors().empty() ? "" : a_->errors()[0]) << "\n"
+                                   << coturn_->Log();
+  EXPECT_TRUE(signaling_errors_.empty()) << signaling_errors_[0];
+  EXPECT_EQ(non_relay_signaled, 0) << "relay-only agents gathered other candidates";
+  ExpectLoopbackOnly(*a_, "a");
+  ExpectLoopbackOnly(*b_, "b");
+
+  // Each side allocated one relayed address on coturn's relay range, from its own socket.
+  SocketAddress relayed[2];
+  int i = 0;
+  for (LoopbackIcePeer* p : {a_.get(), b_.get()}) {
+    ASSERT_NE(p->turn(), nullptr);
+    ASSERT_EQ(p->turn()->state(), TurnClientState::kAllocated);
+    ASSERT_EQ(p->turn()->relayed_addresses().size(), 1u);
+    relayed[i] = p->turn()->relayed_addresses()[0];
+    EXPECT_EQ(relayed[i].ip(), IpAddress::LoopbackV4());
+    EXPECT_GE(relayed[i].port(), coturn_->min_relay_port());
+    EXPECT_LE(relayed[i].port(), coturn_->max_relay_port());
+    EXPECT_EQ(p->turn()->mapped_address(), p->socket_address()) << "XOR-MAPPED-ADDRESS is our socket";
+    ASSERT_EQ(p->gathered().size(), 1u);
+    EXPECT_EQ(p->gathered()[0].type, CandidateType::kRelay);
+    EXPECT_EQ(p->gathered()[0].address, relayed[i]);
+    ++i;
+  }
+
+  // The selected pair is relay ↔ relay, both ways through coturn.
+  std::optional<IceCandidatePair> pa = a_->agent().selected_pair();
+  std::optional<IceCandidatePair> pb = b_->agent().selected_pair();
+  ASSERT_TRUE(pa.has_value() && pb.has_value());
+  EXPECT_EQ(pa->local.type, CandidateType::kRelay);
+  EXPECT_EQ(pa->remote.type, CandidateType::kRelay);
+  EXPECT_EQ(pa->local_base, relayed[0]);
+  EXPECT_EQ(pa->remote.address, relayed[1]);
+  EXPECT_EQ(pb->local.type, CandidateType::kRelay);
+  EXPECT_EQ(pb->remote.type, CandidateType::kRelay);
+  EXPECT_EQ(pb->local_base, relayed[1]);
+  EXPECT_EQ(pb->remote.address, relayed[0]);
+  EXPECT_EQ(a_->agent().RouteOf(relayed[0]), SocketAddress(IpAddress::LoopbackV4(), coturn_->port()));
+
+  // Data before and after the channels are bound: first through Send/Data indications (or a channel
+  // already bound), then on ChannelData.
+  ExchangeData(loop(), random_, *a_, *b_, 50, 8);
+  ASSERT_TRUE(loop().RunUntil(
+      [&] {
+        return a_->turn()->BoundChannel(relayed[1]).has_value() && b_->turn()->BoundChannel(relayed[0]).has_value();
+      },
+      kWait))
+      << coturn_->Log();
+  const uint64_t a_channel_before = a_->turn()->stats().channel_data_sent;
+  ExchangeData(loop(), random_, *a_, *b_, 200, 16);
+  EXPECT_GE(a_->turn()->stats().channel_data_sent - a_channel_before, 200u) << "data went on the channel";
+  EXPECT_GE(b_->turn()->stats().channel_data_received, 200u);
+  for (LoopbackIcePeer* p : {a_.get(), b_.get()}) {
+    EXPECT_TRUE(p->errors().empty()) << p->errors()[0];
+    EXPECT_GE(p->mux()->stats().relayed_sent, 250u);
+    EXPECT_GE(p->mux()->stats().relayed_received, 250u);
+    EXPECT_EQ(p->mux()->stats().relay_send_failures, 0u);
+    EXPECT_EQ(p->mux()->stats().relay_candidate_errors, 0u);
+    EXPECT_EQ(p->turn()->stats().dropped_bad_integrity, 0u);
+    EXPECT_EQ(p->turn()->stats().dropped_malformed, 0u);
+  }
+
+  // Deallocation on close.
+  a_->Close();
+  b_->Close();
+  ASSERT_TRUE(loop().RunUntil([&] { return a_->turn_closed() && b_->turn_closed(); }, kWait));
+  EXPECT_EQ(a_->turn()->state(), TurnClientState::kClosed);
+  EXPECT_EQ(b_->turn()->state(), TurnClientState::kClosed);
+}
+
+TEST_F(IceThroughCoturn, ControlledSideRelayOnlyWithTernControlledFirst) {
+  // The controlled agent starts (and allocates) first; signaling only relay candidates again.
+  StartPair(RelayOnly(IceRole::kControlled, "carol"), RelayOnly(IceRole::kControlling, "dave"),
+            [](const Candidate& c) { return c.type == CandidateType::kRelay; });
+  ASSERT_TRUE(RunUntilConnected()) << coturn_->Log();
+  EXPECT_EQ(a_->agent().selected_pair()->local.type, CandidateType::kRelay);
+  EXPECT_EQ(b_->agent().selected_pair()->local.type, CandidateType::kRelay);
+  ExchangeData(loop(), random_, *a_, *b_, 50, 8);
+  a_->Close();
+  b_->Close();
+  ASSERT_TRUE(loop().RunUntil([&] { return a_->turn_closed() && b_->turn_closed(); }, kWait));
+}
+
+}  // namespace
+}  // namespace tern::ice::testing
