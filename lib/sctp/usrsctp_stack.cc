@@ -1,0 +1,95 @@
+// Process-wide usrsctp state: initialisation, timers, AF_CONN address registry (usrsctp_stack.h).
+#include "sctp/usrsctp_stack.h"
+
+#include <usrsctp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <mutex>
+#include <shared_mutex>
+
+namespace tern::sctp {
+namespace {
+
+thread_local uintptr_t tls_driving_id = 0;
+
+}  // namespace
+
+UsrsctpStack& UsrsctpStack::Get() {
+  // Never destroyed: usrsctp keeps associations (and their timers) alive past any one object, and
+  // usrsctp_finish() refuses while sockets exist.
+  static UsrsctpStack* stack = new UsrsctpStack();
+  return *stack;
+}
+
+UsrsctpStack::UsrsctpStack() {
+  usrsctp_init_nothreads(0, &UsrsctpStack::ConnOutput, nullptr);
+  // Global defaults (per-socket options override the ones that have them).
+  usrsctp_sysctl_set_sctp_ecn_enable(0);
+  usrsctp_sysctl_set_sctp_asconf_enable(0);
+  usrsctp_sysctl_set_sctp_auto_asconf(0);
+  usrsctp_sysctl_set_sctp_pr_enable(1);        // RFC 3758, for maxRetransmits / maxPacketLifeTime
+  usrsctp_sysctl_set_sctp_reconfig_enable(1);  // RFC 6525 stream reset
+  usrsctp_sysctl_set_sctp_nrsack_enable(0);
+  usrsctp_sysctl_set_sctp_pktdrop_enable(0);
+  // The default (512) caps queued chunks per association far below a 1 MiB buffer of small messages.
+  usrsctp_sysctl_set_sctp_max_chunks_on_queue(64 * 1024);
+  usrsctp_sysctl_set_sctp_delayed_sack_time_default(20);
+  usrsctp_sysctl_set_sctp_blackhole(2);
+}
+
+uintptr_t UsrsctpStack::Register(PacketSink* sink) {
+  uintptr_t id;
+  {
+    std::unique_lock lock(registry_mutex_);
+    id = next_id_++;
+    sinks_.emplace(id, sink);
+  }
+  usrsctp_register_address(reinterpret_cast<void*>(id));
+  return id;
+}
+
+void UsrsctpStack::Unregister(uintptr_t id) {
+  usrsctp_deregister_address(reinterpret_cast<void*>(id));
+  std::unique_lock lock(registry_mutex_);
+  sinks_.erase(id);
+}
+
+size_t UsrsctpStack::live() const {
+  std::shared_lock lock(registry_mutex_);
+  return sinks_.size();
+}
+
+int UsrsctpStack::ConnOutput(void* addr, void* buffer, size_t length, uint8_t /*tos*/, uint8_t /*set_df*/) {
+  UsrsctpStack& stack = Get();
+  std::shared_lock lock(stack.registry_mutex_);
+  auto it = stack.sinks_.find(reinterpret_cast<uintptr_t>(addr));
+  if (it != stack.sinks_.end()) it->second->OnOutboundPacket(static_cast<const uint8_t*>(buffer), length);
+  return 0;
+}
+
+void UsrsctpStack::AdvanceTo(Timestamp now) {
+  int64_t seen = max_now_us_.load(std::memory_order_relaxed);
+  while (now.us() > seen && !max_now_us_.compare_exchange_weak(seen, now.us(), std::memory_order_relaxed)) {
+  }
+  std::unique_lock lock(timer_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // another thread is advancing; a later call catches up
+  int64_t target_ms = max_now_us_.load(std::memory_order_relaxed) / 1000;
+  if (!time_started_) {
+    time_started_ = true;
+    time_ms_ = target_ms;
+    return;
+  }
+  while (target_ms > time_ms_) {
+    int64_t step = std::min<int64_t>(target_ms - time_ms_, INT32_MAX);
+    time_ms_ += step;
+    usrsctp_handle_timers(static_cast<uint32_t>(step));
+  }
+}
+
+Timestamp UsrsctpStack::time() const { return Timestamp::Micros(max_now_us_.load(std::memory_order_relaxed)); }
+
+uintptr_t UsrsctpStack::DrivingId() { return tls_driving_id; }
+void UsrsctpStack::SetDrivingId(uintptr_t id) { tls_driving_id = id; }
+
+}  // namespace tern::sctp
