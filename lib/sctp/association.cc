@@ -32,8 +32,9 @@ constexpr Duration kSackLinger = Duration::Millis(250);
 constexpr size_t kReceiveChunk = 64 * 1024;
 constexpr size_t kSctpCommonHeaderSize = 12;
 constexpr int kMaxResetAttempts = 50;
-// usrsctp subtracts an IPv4 header from the path MTU of an AF_CONN address that carries none.
-constexpr size_t kAfConnMtuOverhead = 20;
+// For an AF_CONN address usrsctp builds packets up to the path MTU plus the 12-byte common header
+// (measured on 0.9.5: it sizes chunks as if an IPv4 header were there, then adds none).
+constexpr size_t kAfConnPacketExcess = 12;
 // A DATA_CHANNEL_OPEN is at most 12 + 2 * 65535 bytes.
 constexpr size_t kMaxDcepSize = kDataChannelOpenHeaderSize + 2 * 0xFFFF;
 
@@ -280,8 +281,7 @@ absl::Status Association::Impl::Connect(Timestamp now) {
   std::memset(&params, 0, sizeof(params));
   std::memcpy(&params.spp_address, &remote, sizeof(remote));
   params.spp_flags = SPP_PMTUD_DISABLE;
-  // usrsctp takes an IPv4 header (20 bytes) off the path MTU for AF_CONN; ask for `mtu` SCTP bytes.
-  params.spp_pathmtu = static_cast<uint32_t>(config_.mtu + kAfConnMtuOverhead);
+  params.spp_pathmtu = static_cast<uint32_t>(config_.mtu - kAfConnPacketExcess);
   if (usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &params, sizeof(params)) != 0) {
     return absl::InternalError(absl::StrCat("usrsctp_setsockopt(SCTP_PEER_ADDR_PARAMS): ", ErrnoText(errno)));
   }
