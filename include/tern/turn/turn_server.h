@@ -152,6 +152,17 @@ struct TurnServerConfig {
   uint64_t bandwidth_cap_bytes_per_second = 0;
 
   PeerPolicy peer_policy{DefaultDeniedPeerRanges(), {}};
+  // RFC 8656 §7.2: with false, an Allocate carrying DONT-FRAGMENT is refused with 420 (the runtime cannot
+  // set DF on relayed datagrams). Linux UDP sockets send with DF by default (path-MTU discovery).
+  bool dont_fragment_supported = true;
+
+  // No amplification: an unauthenticated response (a Binding success, a 401/438 challenge, any error
+  // sent before credentials are verified) carries no SOFTWARE and is at most the request's size plus
+  // this many bytes; a larger one is dropped and counted. 0 makes it "never larger than the request",
+  // which refuses the 401 challenge (about 120 bytes with a short realm) to every client whose first
+  // Allocate is shorter (browsers send 28 bytes), so keep an allowance for interop; the per-source rate
+  // limit below bounds what a spoofed source can reflect.
+  size_t amplification_allowance = 192;
 
   // Rate limit for requests that do not carry valid credentials (Binding, the first Allocate, failed
   // auth), per source IP: a token bucket of `unauthenticated_burst` refilled at `unauthenticated_rate`
@@ -163,6 +174,7 @@ struct TurnServerConfig {
   // Bounds for TCP/TLS client connections and output queues.
   size_t max_stream_frame_size = 65536 + 4;
   size_t max_streams = 65536;
+  size_t max_total_stream_buffer = 64 << 20;  // bytes held in incomplete frames, all connections
   size_t max_queued_transmits = 65536;  // beyond: dropped and counted
   size_t max_queued_events = 65536;     // beyond: dropped and counted
 };
