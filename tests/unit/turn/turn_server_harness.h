@@ -192,11 +192,16 @@ class RawClient {
 
   std::vector<Transmit> Send(const std::vector<uint8_t>& bytes) { return h_.FromClient(bytes, address_); }
 
-  // Sends a request and returns the single response (learning REALM/NONCE from 401/438).
+  // Sends a request and returns the single response (learning REALM/NONCE from 401/438). A 438 is
+  // retried once with the new nonce, as clients do, unless retry_stale is off.
   Message Request(uint16_t method, const AddFn& add, bool authenticate = true) {
     std::vector<uint8_t> req = Build(method, add, authenticate);
     Message m = OnlyResponse(Send(req), address_);
     Learn(m);
+    if (retry_stale && authenticate && m.error_code() == 438) {
+      m = OnlyResponse(Send(Build(method, add, authenticate)), address_);
+      Learn(m);
+    }
     return m;
   }
   void Learn(const Message& m) {
@@ -274,6 +279,7 @@ class RawClient {
   std::string nonce;
   std::vector<uint8_t> password_algorithms;
   bool use_sha256 = false;
+  bool retry_stale = true;
   std::vector<SocketAddress> relayed;
 
  private:
