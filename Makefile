@@ -40,11 +40,12 @@ test-debug: deps
 	cmake --build build/debug -j$(JOBS)
 	ctest --preset debug -j$(JOBS)
 
-# The threaded code (lib/net's loops, timers and cross-thread Post) under ThreadSanitizer.
+# The threaded code (lib/net's loops and cross-thread Post, usrsctp from several threads, the
+# PeerConnection's any-thread API) under ThreadSanitizer: every test labelled "threaded".
 test-tsan-threaded:
 	cmake --preset tsan >/dev/null
-	cmake --build build/tsan --target tern_net_unittest -j$(JOBS)
-	ctest --preset tsan -L net
+	cmake --build build/tsan --target tern_threaded_tests -j$(JOBS)
+	ctest --preset tsan -L threaded
 
 test-tsan: deps
 	cmake --preset tsan >/dev/null

@@ -26,4 +26,9 @@ function(tern_add_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/lib ${PROJECT_SOURCE_DIR}/tests)
   add_test(NAME ${name} COMMAND ${name} --gtest_brief=1)
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
+  # Tests labelled "threaded" exercise code that runs on several threads; `make test` builds them
+  # (target tern_threaded_tests) and runs them under TSan.
+  if("threaded" IN_LIST ARG_LABELS)
+    set_property(GLOBAL APPEND PROPERTY TERN_THREADED_TESTS ${name})
+  endif()
 endfunction()
