@@ -41,6 +41,11 @@
 // NextTimeout() asks for a wake-up every 10 ms while anything is in flight or being set up and every
 // second when idle, so timers are serviced even with no wake handler.
 //
+// usrsctp ALSO reads the wall clock (gettimeofday) itself: for RTT measurement and, on a T3-rtx
+// expiry, to pick the chunks old enough to retransmit. So `now` must advance at the pace of real time
+// (the Runtime's steady clock does). A virtual clock that runs ahead of real time stalls loss recovery
+// (nothing is old enough to resend); tests that lose packets pace their virtual clock to real time.
+//
 // Threading rules: an Association is used from one thread at a time (its connection's loop thread).
 // Different associations may be used concurrently from different threads; the process-wide usrsctp
 // state is protected by usrsctp's own locks and tern's (see lib/sctp/usrsctp_stack.h). Randomness:

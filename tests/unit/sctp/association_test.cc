@@ -395,9 +395,16 @@ TEST(SctpAssociation, IdleAssociationAsksForSparseTimeouts) {
   BackToBack link;
   link.Connect();
   link.RunFor(Duration::Seconds(2));
+  link.a().HandleTimeout(link.now());
   std::optional<Timestamp> next = link.a().NextTimeout();
   ASSERT_TRUE(next.has_value());
-  EXPECT_GE(*next - link.now(), Duration::Millis(500));
+  EXPECT_EQ(*next - link.now(), Duration::Seconds(1));
+  // Busy again: a fast tick.
+  auto id = Open(link.a(), "x");
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(link.a().Send(*id, MessageKind::kText, AsBytes("x")).ok());
+  ASSERT_TRUE(link.a().NextTimeout().has_value());
+  EXPECT_LE(*link.a().NextTimeout() - link.now(), Duration::Millis(10));
 }
 
 }  // namespace

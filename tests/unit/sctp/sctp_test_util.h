@@ -4,7 +4,9 @@
 #define TERN_TESTS_UNIT_SCTP_SCTP_TEST_UTIL_H_
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <thread>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,6 +48,24 @@ inline constexpr uint8_t kChunkIData = 64;
 inline constexpr uint8_t kChunkForwardTsn = 192;
 inline constexpr uint8_t kChunkIForwardTsn = 194;
 
+// CRC32c (Castagnoli), as SCTP uses it (RFC 4960 Appendix B; RFC 3309): reflected polynomial
+// 0x82F63B78, stored least significant byte first.
+inline uint32_t Crc32c(ByteSpan data) {
+  uint32_t crc = 0xFFFFFFFFu;
+  for (uint8_t byte : data) {
+    crc ^= byte;
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+// Recomputes the checksum of an SCTP packet in place.
+inline void FixChecksum(std::vector<uint8_t>& packet) {
+  if (packet.size() < 12) return;
+  for (int i = 8; i < 12; ++i) packet[i] = 0;
+  uint32_t crc = Crc32c(packet);
+  for (int i = 0; i < 4; ++i) packet[8 + i] = static_cast<uint8_t>(crc >> (8 * i));
+}
+
 inline std::vector<Chunk> Chunks(ByteSpan packet) {
   std::vector<Chunk> out;
   size_t pos = 12;
@@ -63,8 +83,8 @@ inline std::vector<Chunk> Chunks(ByteSpan packet) {
 class BackToBack {
  public:
   explicit BackToBack(AssociationConfig client = {}, AssociationConfig server = {},
-                      Duration delay = Duration::Millis(1))
-      : now_(FreshStart()), delay_(delay) {
+                      Duration delay = Duration::Millis(1), std::optional<Timestamp> start = std::nullopt)
+      : now_(start ? *start : FreshStart()), delay_(delay) {
     client.role = Role::kClient;
     server.role = Role::kServer;
     auto a = Association::Create(client);
@@ -84,10 +104,22 @@ class BackToBack {
   Timestamp now() const { return now_; }
   void set_drop(std::function<bool(int from, const std::vector<uint8_t>&)> drop) { drop_ = std::move(drop); }
   void set_capture(bool capture) { capture_ = capture; }
+  // From now on virtual time may not run ahead of real time (the test sleeps to keep up). Needed for
+  // anything that relies on retransmission: usrsctp compares chunk send times on the wall clock before
+  // a T3 expiry retransmits them (see association.h).
+  void PaceToRealTime() {
+    paced_ = true;
+    pace_virtual_start_ = now_;
+    pace_real_start_ = std::chrono::steady_clock::now();
+  }
 
-  void Connect() {
+  void StartConnect() {
     ASSERT_TRUE(a().Connect(now_).ok());
     ASSERT_TRUE(b().Connect(now_).ok());
+  }
+  bool Connected() const { return Has(0, Event::Type::kConnected) && Has(1, Event::Type::kConnected); }
+  void Connect() {
+    StartConnect();
     ASSERT_TRUE(RunUntil([&] { return Has(0, Event::Type::kConnected) && Has(1, Event::Type::kConnected); },
                          Duration::Seconds(10)));
   }
@@ -128,7 +160,13 @@ class BackToBack {
       consider(a().NextTimeout());
       consider(b().NextTimeout());
       if (!next || *next > deadline) return done();
-      if (*next > now_) now_ = *next;
+      if (*next > now_) {
+        if (paced_) {
+          std::this_thread::sleep_until(pace_real_start_ +
+                                        std::chrono::microseconds((*next - pace_virtual_start_).us()));
+        }
+        now_ = *next;
+      }
       while (!in_flight_.empty() && in_flight_.begin()->first <= now_) {
         auto node = in_flight_.extract(in_flight_.begin());
         auto& [to, packet] = node.mapped();
@@ -141,8 +179,22 @@ class BackToBack {
       }
     }
   }
-  void RunFor(Duration d) {
-    RunUntil([] { return false; }, d);
+  // Runs everything due up to `t`; the clock then reads `t`.
+  void AdvanceTo(Timestamp t) {
+    if (t > now_) RunUntil([] { return false; }, t - now_);
+    if (t > now_) now_ = t;
+  }
+  void RunFor(Duration d) { AdvanceTo(now_ + d); }
+  // The earliest packet delivery or timeout pending.
+  std::optional<Timestamp> NextEventTime() {
+    std::optional<Timestamp> next;
+    auto consider = [&](std::optional<Timestamp> t) {
+      if (t && (!next || *t < *next)) next = t;
+    };
+    if (!in_flight_.empty()) consider(in_flight_.begin()->first);
+    consider(a().NextTimeout());
+    consider(b().NextTimeout());
+    return next;
   }
 
   void Drain(int i) {
@@ -170,6 +222,9 @@ class BackToBack {
   std::function<bool(int, const std::vector<uint8_t>&)> drop_;
   bool capture_ = false;
   size_t max_packet_ = 0;
+  bool paced_ = false;
+  Timestamp pace_virtual_start_;
+  std::chrono::steady_clock::time_point pace_real_start_;
 };
 
 }  // namespace tern::sctp::testing

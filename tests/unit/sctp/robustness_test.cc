@@ -1,0 +1,323 @@
+// Partial reliability under loss (RFC 3758: maxRetransmits = 0 never retransmits), garbage input, and
+// many associations in one process.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sctp/sctp_test_util.h"
+#include "tern/base/random.h"
+#include "tern/sctp/association.h"
+
+namespace tern::sctp {
+namespace {
+
+using testing::BackToBack;
+using testing::Chunks;
+using testing::Pattern;
+
+struct LossRun {
+  size_t sent = 0;
+  size_t received = 0;
+  size_t data_chunks = 0;    // DATA / I-DATA chunks the sender put on the wire
+  size_t distinct_tsns = 0;  // their distinct TSNs
+  size_t forward_tsns = 0;   // FORWARD-TSN / I-FORWARD-TSN chunks
+};
+
+// 400 messages of 600 bytes on one channel while the link loses 20% of the sender's packets. Paced to
+// real time (retransmission needs it), about two seconds.
+LossRun SendThroughLoss(ChannelOptions options, bool interleaving) {
+  AssociationConfig config;
+  config.enable_interleaving = interleaving;
+  config.rto_min = Duration::Millis(100);
+  BackToBack link(config, config, Duration::Millis(5));
+  link.Connect();
+  options.label = "lossy";
+  auto id = link.a().OpenChannel(options);
+  EXPECT_TRUE(id.ok());
+  // Let DATA_CHANNEL_OPEN and its ACK through before the link turns lossy.
+  EXPECT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  link.RunFor(Duration::Millis(100));
+  SeededRandom random(1234);
+  link.set_drop([&](int from, const std::vector<uint8_t>&) { return from == 0 && random.Bernoulli(0.2); });
+  link.set_capture(true);
+  link.PaceToRealTime();
+  LossRun run;
+  for (int round = 0; round < 20; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      EXPECT_TRUE(link.a().Send(*id, MessageKind::kBinary, Pattern(600, run.sent)).ok());
+      ++run.sent;
+    }
+    link.RunFor(Duration::Millis(20));
+  }
+  // Until everything is acknowledged or abandoned (reliable: delivered).
+  link.RunUntil([&] { return link.Messages(1, *id).size() == run.sent; }, Duration::Seconds(2));
+  run.received = link.Messages(1, *id).size();
+  std::set<uint32_t> tsns;
+  for (const auto& packet : link.sent(0)) {
+    for (const testing::Chunk& c : Chunks(packet)) {
+      if ((c.type == testing::kChunkData || c.type == testing::kChunkIData) && c.value.size() >= 4) {
+        ++run.data_chunks;
+        tsns.insert(LoadBigEndian32(c.value.data()));
+      }
+      if (c.type == testing::kChunkForwardTsn || c.type == testing::kChunkIForwardTsn) ++run.forward_tsns;
+    }
+  }
+  run.distinct_tsns = tsns.size();
+  return run;
+}
+
+TEST(SctpPartialReliability, MaxRetransmitsZeroNeverRetransmits) {
+  for (bool interleaving : {true, false}) {
+    SCOPED_TRACE(interleaving ? "I-DATA" : "DATA");
+    ChannelOptions options;
+    options.ordered = false;
+    options.max_retransmits = 0;
+    LossRun run = SendThroughLoss(options, interleaving);
+    EXPECT_GT(run.data_chunks, 300u);
+    EXPECT_EQ(run.data_chunks, run.distinct_tsns) << "a TSN went out twice";
+    EXPECT_LT(run.received, run.sent);  // losses are not repaired
+    EXPECT_GT(run.received, run.sent / 2);
+    EXPECT_GT(run.forward_tsns, 0u);  // the receiver is told to skip what was abandoned
+  }
+}
+
+TEST(SctpPartialReliability, ReliableChannelRetransmitsUnderTheSameLoss) {
+  LossRun run = SendThroughLoss(ChannelOptions{}, true);
+  EXPECT_EQ(run.received, run.sent);
+  EXPECT_GT(run.data_chunks, run.distinct_tsns);  // the counting above does see retransmissions
+}
+
+TEST(SctpPartialReliability, OrderedUnreliableDeliversInOrder) {
+  ChannelOptions options;
+  options.max_retransmits = 0;
+  AssociationConfig config;
+  config.rto_min = Duration::Millis(100);
+  BackToBack link(config, config, Duration::Millis(5));
+  link.Connect();
+  auto id = link.a().OpenChannel(options);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  link.RunFor(Duration::Millis(100));
+  SeededRandom random(99);
+  link.set_drop([&](int from, const std::vector<uint8_t>&) { return from == 0 && random.Bernoulli(0.15); });
+  link.PaceToRealTime();
+  for (uint32_t i = 0; i < 300; ++i) {
+    uint8_t seq[4] = {static_cast<uint8_t>(i >> 24), static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                      static_cast<uint8_t>(i)};
+    ASSERT_TRUE(link.a().Send(*id, MessageKind::kBinary, ByteSpan(seq, 4)).ok());
+    if (i % 10 == 9) link.RunFor(Duration::Millis(20));
+  }
+  link.RunFor(Duration::Seconds(1));
+  auto got = link.Messages(1, *id);
+  ASSERT_GT(got.size(), 100u);
+  EXPECT_LT(got.size(), 300u);
+  uint32_t previous = 0;
+  for (size_t k = 0; k < got.size(); ++k) {
+    uint32_t v = LoadBigEndian32(got[k]->data.data());
+    if (k > 0) {
+      EXPECT_GT(v, previous);
+    }
+    previous = v;
+  }
+}
+
+TEST(SctpPartialReliability, MaxPacketLifeTimeAbandonsOldMessages) {
+  ChannelOptions options;
+  options.ordered = false;
+  options.max_packet_life_time_ms = 50;
+  AssociationConfig config;
+  config.rto_min = Duration::Millis(100);
+  BackToBack link(config, config, Duration::Millis(5));
+  link.Connect();
+  auto id = link.a().OpenChannel(options);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  link.RunFor(Duration::Millis(100));
+  SeededRandom random(7);
+  link.set_drop([&](int from, const std::vector<uint8_t>&) { return from == 0 && random.Bernoulli(0.3); });
+  link.PaceToRealTime();
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(link.a().Send(*id, MessageKind::kBinary, Pattern(500, i)).ok());
+    if (i % 10 == 9) link.RunFor(Duration::Millis(20));
+  }
+  link.RunFor(Duration::Seconds(1));
+  size_t got = link.Messages(1, *id).size();
+  EXPECT_LT(got, 200u);
+  EXPECT_GT(got, 100u);
+}
+
+// Garbage never crashes the association nor changes it: a transfer afterwards works.
+TEST(SctpRobustness, GarbagePacketsAreRejectedAndChangeNothing) {
+  BackToBack link;
+  link.set_capture(true);
+  link.Connect();
+  auto id = link.a().OpenChannel({});
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(link.a().Send(*id, MessageKind::kText, AsBytes("before")).ok());
+  ASSERT_TRUE(link.RunUntil([&] { return link.Messages(1, *id).size() == 1; }, Duration::Seconds(5)));
+  std::vector<std::vector<uint8_t>> real = link.sent(0);
+  ASSERT_FALSE(real.empty());
+
+  SeededRandom random(2024);
+  Association& b = link.b();
+  size_t refused = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<uint8_t> packet;
+    switch (i % 4) {
+      case 0:  // random bytes, random length
+        packet.resize(random.Uniform(1500));
+        random.Fill(packet);
+        break;
+      case 1:  // random bytes behind the right ports (fails the checksum)
+        packet.resize(16 + random.Uniform(1200));
+        random.Fill(packet);
+        StoreBigEndian16(packet.data(), 5000);
+        StoreBigEndian16(packet.data() + 2, 5000);
+        break;
+      case 2: {  // a real packet with one bit flipped (fails the checksum)
+        packet = real[random.Uniform(real.size())];
+        size_t bit = random.Uniform(packet.size() * 8);
+        packet[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+        break;
+      }
+      default:  // a real packet cut short
+        packet = real[random.Uniform(real.size())];
+        packet.resize(random.Uniform(packet.size()));
+        break;
+    }
+    if (!b.HandleInput(packet, link.now()).ok()) ++refused;
+    link.Drain(1);
+  }
+  EXPECT_GT(refused, 1000u);
+  EXPECT_EQ(b.stats().packets_rejected, refused);
+  EXPECT_FALSE(link.Has(1, Event::Type::kClosed));
+  EXPECT_FALSE(link.Has(1, Event::Type::kChannelError));
+  ASSERT_TRUE(link.a().Send(*id, MessageKind::kText, AsBytes("after")).ok());
+  ASSERT_TRUE(link.RunUntil([&] { return link.Messages(1, *id).size() == 2; }, Duration::Seconds(5)));
+  EXPECT_EQ(AsString(link.Messages(1, *id)[1]->data), "after");
+  EXPECT_EQ(b.state(), AssociationState::kConnected);
+}
+
+// Packets that pass the checksum and carry the right verification tag but random chunks reach
+// usrsctp's chunk parsers. They may legitimately end the association (a random ABORT chunk); they must
+// not crash or hang it.
+TEST(SctpRobustness, ValidChecksumGarbageDoesNotCrash) {
+  BackToBack link;
+  link.set_capture(true);
+  link.Connect();
+  std::vector<uint8_t> header(link.sent(0).back().begin(), link.sent(0).back().begin() + 12);
+  SeededRandom random(77);
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<uint8_t> packet = header;
+    size_t chunks = 1 + random.Uniform(4);
+    for (size_t c = 0; c < chunks; ++c) {
+      size_t value = random.Uniform(64);
+      size_t start = packet.size();
+      packet.resize(start + 4 + ((value + 3) & ~size_t{3}));
+      random.Fill(std::span<uint8_t>(packet).subspan(start));
+      StoreBigEndian16(packet.data() + start + 2, static_cast<uint16_t>(4 + value + (random.Bernoulli(0.1) ? 40 : 0)));
+    }
+    testing::FixChecksum(packet);
+    (void)link.b().HandleInput(packet, link.now());
+    link.Drain(1);
+  }
+  link.RunFor(Duration::Seconds(1));
+  SUCCEED() << "b ended in state " << static_cast<int>(link.b().state());
+}
+
+TEST(SctpRobustness, ChecksumHelperMatchesUsrsctp) {
+  BackToBack link;
+  link.set_capture(true);
+  link.Connect();
+  for (const auto& packet : link.sent(0)) {
+    std::vector<uint8_t> copy = packet;
+    testing::FixChecksum(copy);
+    EXPECT_EQ(copy, packet);
+  }
+}
+
+TEST(SctpRobustness, InputBeforeConnectIsRefused) {
+  auto assoc = Association::Create({});
+  ASSERT_TRUE(assoc.ok());
+  std::vector<uint8_t> packet(40, 0);
+  StoreBigEndian16(packet.data(), 5000);
+  StoreBigEndian16(packet.data() + 2, 5000);
+  EXPECT_EQ((*assoc)->HandleInput(packet, testing::FreshStart()).code(), absl::StatusCode::kFailedPrecondition);
+  StoreBigEndian16(packet.data(), 5001);
+  EXPECT_EQ((*assoc)->HandleInput(packet, testing::FreshStart()).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*assoc)->HandleInput(ByteSpan(packet).first(10), testing::FreshStart()).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SctpRobustness, RejectsBadConfigs) {
+  AssociationConfig small_mtu;
+  small_mtu.mtu = 100;
+  EXPECT_EQ(Association::Create(small_mtu).status().code(), absl::StatusCode::kInvalidArgument);
+  AssociationConfig no_streams;
+  no_streams.max_streams = 0;
+  EXPECT_EQ(Association::Create(no_streams).status().code(), absl::StatusCode::kInvalidArgument);
+  AssociationConfig rto;
+  rto.rto_min = Duration::Seconds(5);
+  EXPECT_EQ(Association::Create(rto).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// 200 pairs (400 associations) on one clock: all connect, open a channel each way, and exchange data.
+TEST(SctpScale, TwoHundredPairsInOneProcess) {
+  constexpr int kPairs = 200;
+  size_t live_before = LiveAssociations();
+  Timestamp start = testing::FreshStart();
+  std::vector<std::unique_ptr<BackToBack>> pairs;
+  for (int i = 0; i < kPairs; ++i) {
+    pairs.push_back(std::make_unique<BackToBack>(AssociationConfig{}, AssociationConfig{}, Duration::Millis(1), start));
+  }
+  EXPECT_EQ(LiveAssociations(), live_before + 2 * kPairs);
+  for (auto& p : pairs) p->StartConnect();
+  for (auto& p : pairs) {
+    ChannelOptions options;
+    options.label = "a";
+    ASSERT_TRUE(p->a().OpenChannel(options).ok());
+    options.label = "b";
+    ASSERT_TRUE(p->b().OpenChannel(options).ok());
+  }
+  auto all = [&](auto predicate) {
+    for (auto& p : pairs) {
+      if (!predicate(*p)) return false;
+    }
+    return true;
+  };
+  auto run_until = [&](auto predicate, Duration limit) {
+    Timestamp deadline = start + limit;
+    while (!all(predicate)) {
+      std::optional<Timestamp> next;
+      for (auto& p : pairs) {
+        std::optional<Timestamp> t = p->NextEventTime();
+        if (t && (!next || *t < *next)) next = t;
+      }
+      if (!next || *next > deadline) return false;
+      for (auto& p : pairs) p->AdvanceTo(*next);
+    }
+    return true;
+  };
+  ASSERT_TRUE(run_until([](BackToBack& p) { return p.Has(0, Event::Type::kChannelOpen, 1) &&
+                                                   p.Has(1, Event::Type::kChannelOpen, 0); },
+                        Duration::Seconds(20)));
+  for (int i = 0; i < kPairs; ++i) {
+    ASSERT_TRUE(pairs[i]->a().Send(0, MessageKind::kBinary, Pattern(20000, i)).ok());
+    ASSERT_TRUE(pairs[i]->b().Send(1, MessageKind::kBinary, Pattern(30000, i)).ok());
+  }
+  ASSERT_TRUE(run_until([](BackToBack& p) { return p.Messages(1, 0).size() == 1 && p.Messages(0, 1).size() == 1; },
+                        Duration::Seconds(40)));
+  for (int i = 0; i < kPairs; ++i) {
+    EXPECT_EQ(pairs[i]->Messages(1, 0)[0]->data, Pattern(20000, i));
+    EXPECT_EQ(pairs[i]->Messages(0, 1)[0]->data, Pattern(30000, i));
+  }
+  pairs.clear();
+  EXPECT_EQ(LiveAssociations(), live_before);
+}
+
+}  // namespace
+}  // namespace tern::sctp
