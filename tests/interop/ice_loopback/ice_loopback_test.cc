@@ -19,6 +19,8 @@
 #include "tern/base/random.h"
 #include "tern/ice/turn_rest_credentials.h"
 #include "tern/net/runtime.h"
+#include "tern/net/udp_socket.h"
+#include "tern/stun/stun.h"
 
 namespace tern::ice::testing {
 namespace {
@@ -195,6 +197,97 @@ TEST_F(IceLoopback, LiteServerAndFullClient) {
   ASSERT_TRUE(RunUntilConnected());
   EXPECT_EQ(b_->agent().mode(), IceMode::kLite);
   ExchangeData(loop(), random_, *a_, *b_, 50, 8);
+}
+
+// Bad input on real sockets: while two agents are connected, 16 attacker sockets on 127.0.0.1 send
+// 4800 datagrams at one of them — Binding requests for its ufrag with a wrong password, requests with
+// an unknown ufrag, responses with unknown transaction ids, and random bytes. Every burst is read and
+// dropped within the bound (the loop never stalls), nothing is allocated for it, the connection stays
+// up, and data still goes through byte-exact afterwards.
+TEST_F(IceLoopback, FloodFromUnknownAddressesIsDroppedWithoutStallingTheLoop) {
+  StartPair({.role = IceRole::kControlling}, {.role = IceRole::kControlled});
+  ASSERT_TRUE(RunUntilConnected());
+  ExchangeData(loop(), random_, *a_, *b_, 10, 8);
+  const size_t pairs = b_->agent().pair_count();
+  const size_t remotes = b_->agent().remote_candidate_count();
+  const IceAgentStats before = b_->agent().stats();
+  const IceAgentStats peer_before = a_->agent().stats();
+
+  std::vector<std::unique_ptr<UdpSocket>> attackers;
+  for (int i = 0; i < 16; ++i) {
+    UdpSocketOptions o;
+    o.bind = SocketAddress(IpAddress::LoopbackV4(), 0);
+    absl::StatusOr<std::unique_ptr<UdpSocket>> s = UdpSocket::Open(loop(), o, random_, [](const Datagram&) {});
+    ASSERT_TRUE(s.ok()) << s.status();
+    ASSERT_EQ((*s)->local_address().ip(), IpAddress::LoopbackV4());
+    attackers.push_back(std::move(*s));
+  }
+  const std::string target_ufrag = b_->agent().local_credentials().ufrag;
+  auto forged = [&](int i) {
+    std::vector<uint8_t> buffer(512);
+    stun::TransactionId id;
+    random_.Fill(std::span<uint8_t>(id.bytes));
+    const bool request = i % 4 != 2;
+    stun::MessageBuilder m(buffer,
+                           {request ? stun::MessageClass::kRequest : stun::MessageClass::kSuccessResponse,
+                            stun::method::kBinding},
+                           id);
+    if (request) {
+      m.AddText(stun::attr::kUsername, (i % 4 == 0 ? target_ufrag : std::string("nobody")) + ":evil");
+      m.AddU32(stun::attr::kPriority, 1862270975);
+      m.AddU64(stun::attr::kIceControlling, random_.NextU64());
+      if (i % 8 == 0) m.AddFlag(stun::attr::kUseCandidate);
+    } else {
+      m.AddXorAddress(stun::attr::kXorMappedAddress, SocketAddress(IpAddress::LoopbackV4(), 9));
+    }
+    stun::IntegrityKey wrong = stun::IntegrityKey::ShortTerm("not-the-password-0123456789");
+    absl::StatusOr<ByteSpan> wire = m.Finish({.integrity = &wrong, .fingerprint = true});
+    buffer.resize(wire.ok() ? wire->size() : 0);
+    return buffer;
+  };
+
+  constexpr int kRounds = 50, kPerRound = 96;
+  uint64_t sent = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const uint64_t received_before = b_->socket_stats().datagrams_received;
+    for (int i = 0; i < kPerRound; ++i) {
+      std::vector<uint8_t> p;
+      if (i % 5 == 4) {
+        p.resize(1 + random_.NextU64() % 300);
+        random_.Fill(p);
+      } else {
+        p = forged(i);
+      }
+      ASSERT_FALSE(p.empty());
+      ASSERT_TRUE(attackers[static_cast<size_t>(i) % attackers.size()]->Send(b_->socket_address(), p).ok());
+      ++sent;
+    }
+    for (auto& s : attackers) s->Flush();
+    // The whole burst is read within a bounded time (loopback drops nothing at this rate).
+    ASSERT_TRUE(loop().RunUntil(
+        [&] { return b_->socket_stats().datagrams_received >= received_before + kPerRound; }, kWait))
+        << "round " << round << ": the loop did not read the burst";
+  }
+  const IceAgentStats& after = b_->agent().stats();
+  const uint64_t dropped = (after.dropped_not_stun - before.dropped_not_stun) +
+                           (after.dropped_bad_stun - before.dropped_bad_stun) +
+                           (after.dropped_rate_limited - before.dropped_rate_limited) +
+                           (after.dropped_unauthenticated - before.dropped_unauthenticated) +
+                           (after.dropped_unknown_transaction - before.dropped_unknown_transaction);
+  EXPECT_EQ(dropped, sent) << "every flooded datagram is dropped and counted";
+  EXPECT_GT(after.dropped_rate_limited, before.dropped_rate_limited) << "the token bucket kicked in";
+  // Only the real peer's checks (consent) were answered.
+  const IceAgentStats& peer = a_->agent().stats();
+  EXPECT_LE(after.responses_sent - before.responses_sent,
+            (peer.consent_checks_sent - peer_before.consent_checks_sent) +
+                (peer.checks_sent - peer_before.checks_sent) + (peer.retransmissions - peer_before.retransmissions))
+      << "a forged check was answered";
+  EXPECT_EQ(b_->agent().pair_count(), pairs);
+  EXPECT_EQ(b_->agent().remote_candidate_count(), remotes);
+  EXPECT_TRUE(b_->connected());
+  EXPECT_EQ(b_->agent().selected_pair()->remote.address, a_->socket_address());
+  ExchangeData(loop(), random_, *a_, *b_, 100, 16);
+  attackers.clear();
 }
 
 // ---- Relay-only through coturn --------------------------------------------------------------------

@@ -68,6 +68,7 @@ class LoopbackIcePeer {
   TurnClient* turn() { return turn_.get(); }
   IceTurnMux* mux() { return mux_.get(); }
   SocketAddress socket_address() const;
+  const UdpSocket::Stats& socket_stats() const { return socket_->stats(); }
   Timestamp now() const { return loop_.Now(); }
 
   bool connected() const;
