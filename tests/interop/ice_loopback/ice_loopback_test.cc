@@ -311,13 +311,16 @@ class IceThroughCoturn : public IceLoopback {
     IceLoopback::SetUp();
   }
 
-  LoopbackIcePeerOptions RelayOnly(IceRole role, std::string_view user) {
+  LoopbackIcePeerOptions RelayOnly(IceRole role, std::string_view user,
+                                   TurnTransport transport = TurnTransport::kUdp) {
     TurnRestCredentials credentials = MakeTurnRestCredentials(
         coturn_->options().secret, user, static_cast<int64_t>(time(nullptr)) + 3600);
     LoopbackIcePeerOptions o;
     o.role = role;
     o.host_candidate = false;
-    o.turn_server = SocketAddress(IpAddress::LoopbackV4(), coturn_->port());
+    o.turn_server = SocketAddress(IpAddress::LoopbackV4(),
+                                  transport == TurnTransport::kTls ? coturn_->tls_port() : coturn_->port());
+    o.turn_transport = transport;
     o.turn_username = credentials.username;
     o.turn_password = credentials.password;
     return o;
@@ -421,6 +424,42 @@ TEST_F(IceThroughCoturn, ControlledSideRelayOnlyWithTernControlledFirst) {
   a_->Close();
   b_->Close();
   ASSERT_TRUE(loop().RunUntil([&] { return a_->turn_closed() && b_->turn_closed(); }, kWait));
+}
+
+TEST_F(IceThroughCoturn, RelayOnlyWithTurnOverTcpAndTls) {
+  // a reaches coturn over TCP, b over TLS (RFC 8656 §3.1); the relayed addresses are UDP as always,
+  // and the mux feeds the stream's bytes to the TURN client in whatever chunks they arrive.
+  StartPair(RelayOnly(IceRole::kControlling, "erin", TurnTransport::kTcp),
+            RelayOnly(IceRole::kControlled, "frank", TurnTransport::kTls),
+            [](const Candidate& c) { return c.type == CandidateType::kRelay; });
+  ASSERT_TRUE(RunUntilConnected()) << "a " << IceConnectionStateName(a_->state()) << ", b "
+                                   << IceConnectionStateName(b_->state()) << "\n"
+                                   << (a_->errors().empty() ? "" : a_->errors()[0]) << "\n"
+                                   << (b_->errors().empty() ? "" : b_->errors()[0]) << "\n"
+                                   << coturn_->Log();
+  ExpectLoopbackOnly(*a_, "a");
+  ExpectLoopbackOnly(*b_, "b");
+  for (LoopbackIcePeer* p : {a_.get(), b_.get()}) {
+    ASSERT_EQ(p->turn()->state(), TurnClientState::kAllocated);
+    std::optional<IceCandidatePair> pair = p->agent().selected_pair();
+    ASSERT_TRUE(pair.has_value());
+    EXPECT_EQ(pair->local.type, CandidateType::kRelay);
+    EXPECT_EQ(pair->remote.type, CandidateType::kRelay);
+    EXPECT_EQ(pair->local_base, p->turn()->relayed_addresses()[0]);
+  }
+  EXPECT_EQ(a_->turn()->config().transport, TurnTransport::kTcp);
+  EXPECT_EQ(b_->turn()->config().transport, TurnTransport::kTls);
+  ExchangeData(loop(), random_, *a_, *b_, 200, 16);
+  for (LoopbackIcePeer* p : {a_.get(), b_.get()}) {
+    EXPECT_TRUE(p->errors().empty()) << p->errors()[0];
+    EXPECT_EQ(p->turn()->stats().dropped_malformed, 0u);
+    EXPECT_LE(p->turn()->stream_buffer_size(), p->turn()->config().max_stream_frame_size);
+  }
+  a_->Close();
+  b_->Close();
+  ASSERT_TRUE(loop().RunUntil([&] { return a_->turn_closed() && b_->turn_closed(); }, kWait));
+  EXPECT_EQ(a_->turn()->state(), TurnClientState::kClosed);
+  EXPECT_EQ(b_->turn()->state(), TurnClientState::kClosed);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ LoopbackIcePeer::~LoopbackIcePeer() {
   mux_.reset();
   turn_.reset();
   agent_.reset();
+  stream_.reset();
   socket_.reset();
 }
 
@@ -47,7 +48,7 @@ absl::Status LoopbackIcePeer::Start() {
     TurnClientConfig turn_config;
     turn_config.server = *options_.turn_server;
     turn_config.local = socket_->local_address();
-    turn_config.transport = TurnTransport::kUdp;
+    turn_config.transport = options_.turn_transport;
     turn_config.username = options_.turn_username;
     turn_config.password = options_.turn_password;
     turn_config.software = "tern ice loopback test";
@@ -62,6 +63,34 @@ absl::Status LoopbackIcePeer::Start() {
       }
     });
     mux_driver_->AddSocket(socket_.get());
+    if (options_.turn_transport != TurnTransport::kUdp) {
+      StreamCallbacks callbacks;
+      callbacks.on_data = [this](ByteSpan bytes) {
+        if (mux_driver_ != nullptr && stream_ != nullptr) mux_driver_->HandleStreamInput(*stream_, bytes);
+      };
+      callbacks.on_closed = [this](absl::Status status) {
+        if (turn_ == nullptr) return;
+        if (turn_->state() != TurnClientState::kClosed) {
+          errors_.push_back(absl::StrCat("TURN stream closed: ", status.ToString()));
+        }
+        turn_->HandleStreamClosed(now());
+        Drain();
+      };
+      absl::StatusOr<std::unique_ptr<StreamSocket>> stream;
+      if (options_.turn_transport == TurnTransport::kTcp) {
+        TcpClientOptions tcp;
+        tcp.bind = SocketAddress(IpAddress::LoopbackV4(), 0);
+        stream = ConnectTcp(loop_, *options_.turn_server, tcp, std::move(callbacks));
+      } else {
+        TlsClientOptions tls;
+        tls.tcp.bind = SocketAddress(IpAddress::LoopbackV4(), 0);
+        tls.verify = TlsVerifyMode::kNone;  // the test's coturn has a self-signed certificate
+        stream = ConnectTls(loop_, *options_.turn_server, tls, std::move(callbacks));
+      }
+      if (!stream.ok()) return stream.status();
+      stream_ = std::move(*stream);
+      mux_driver_->AddStream(stream_.get());
+    }
   } else {
     agent_driver_ = std::make_unique<SansIoDriver<IceAgent>>(
         loop_, *agent_, [this](IceEvent e) { OnIceEvent(std::move(e)); });

@@ -22,6 +22,7 @@
 #include "tern/ice/turn_client.h"
 #include "tern/net/runtime.h"
 #include "tern/net/sans_io_driver.h"
+#include "tern/net/stream_socket.h"
 #include "tern/net/udp_socket.h"
 
 namespace tern::ice::testing {
@@ -31,8 +32,11 @@ struct LoopbackIcePeerOptions {
   IceMode mode = IceMode::kFull;
   // false: the agent gets no host address (relay-only, like iceTransportPolicy "relay").
   bool host_candidate = true;
-  // A TURN server (UDP) to allocate a relayed address on, with its credentials.
+  // A TURN server to allocate a relayed address on, with its credentials. Over TCP/TLS the client
+  // talks through a tern::StreamSocket (TLS: no certificate verification, the test's coturn is
+  // self-signed); the agent's own traffic stays on the UDP socket.
   std::optional<SocketAddress> turn_server;
+  TurnTransport turn_transport = TurnTransport::kUdp;
   std::string turn_username;
   std::string turn_password;
   // Optional overrides of the agent's configuration (applied after the defaults above).
@@ -90,6 +94,7 @@ class LoopbackIcePeer {
   Random& random_;
   LoopbackIcePeerOptions options_;
   std::unique_ptr<UdpSocket> socket_;
+  std::unique_ptr<StreamSocket> stream_;  // TURN over TCP/TLS
   std::unique_ptr<IceAgent> agent_;
   std::unique_ptr<TurnClient> turn_;
   std::unique_ptr<IceTurnMux> mux_;
