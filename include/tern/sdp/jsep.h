@@ -231,7 +231,9 @@ class JsepSession {
   JsepSession(JsepOptions options, TransportSpec transport);
 
   // What this side has. A spec added later is offered in the next CreateOffer (or answers a remote
-  // section of its kind that no spec claims); existing sections keep their mids and order.
+  // section of its kind that no spec claims); existing sections keep their mids and order. A remote
+  // offer's audio/video/data section that no spec claims adds a spec built from JsepOptions (recvonly
+  // audio/video with the default codecs), as a W3C setRemoteDescription adds a transceiver.
   size_t AddMedia(MediaSpec spec);
   std::vector<MediaSpec>& media() { return media_; }
   const std::vector<MediaSpec>& media() const { return media_; }
@@ -262,7 +264,11 @@ class JsepSession {
   absl::Status ApplyRollback();
   absl::Status Complete(const SessionDescription& offer, const SessionDescription& answer,
                         bool local_is_offerer, bool final);
-  void AssignMids(const SessionDescription& offer);
+  // Gives each offered section no spec claims to the first spec of its kind without a mid; for a
+  // remote offer, a section left over gets a new spec from JsepOptions (the W3C transceiver that
+  // setRemoteDescription creates), when JsepOptions allows it.
+  void AssignMids(const SessionDescription& offer, bool remote);
+  void RestoreMids();
   uint64_t NextVersion() const;
 
   JsepOptions options_;
@@ -275,6 +281,8 @@ class JsepSession {
   std::optional<SessionDescription> pending_remote_;
   std::optional<NegotiatedSession> negotiated_;
   std::vector<std::string> mids_before_offer_;  // restored by a rollback
+  size_t specs_before_offer_ = 0;
+  std::vector<bool> created_by_offer_;          // specs a remote offer added, removed by a rollback
   uint64_t version_ = 0;                        // o= sess-version of the last local description
 };
 
