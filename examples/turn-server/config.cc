@@ -349,6 +349,12 @@ absl::Status ApplyOption(std::string_view raw_key, std::string_view value, bool 
   if (key == "total-quota") return ParseUnsigned(where, key, value, 0, 100000000, &c->total_quota);
   if (key == "user-quota") return ParseUnsigned(where, key, value, 0, 100000000, &c->user_quota);
   if (key == "max-bps") return ParseUnsigned(where, key, value, 0, uint64_t{1} << 40, &c->max_bps);
+  if (key == "unauthenticated-rate" || key == "unauthenticated-burst") {
+    uint32_t v = 0;
+    if (absl::Status s = ParseUnsigned(where, key, value, 0, 10000000, &v); !s.ok()) return s;
+    (key == "unauthenticated-rate" ? c->unauthenticated_rate : c->unauthenticated_burst) = v;
+    return absl::OkStatus();
+  }
   if (key == "simple-log") return flag(&c->simple_log);
   if (key == "prometheus") return flag(&c->prometheus);
   if (key == "prometheus-port") {
@@ -439,7 +445,8 @@ bool TakesValue(std::string_view key) {
       "log-file",       "pidfile",     "prometheus-port",    "prometheus-address", "conf-file",
       "server-name",    "dtls-listening-port", "listening-device", "relay-threads", "cli-ip",
       "cli-port",       "cli-password", "stale-nonce",       "alt-listening-port", "alt-tls-listening-port",
-      "aux-server",     "proc-user",   "proc-group",         "ec-curve-name"};
+      "aux-server",     "proc-user",   "proc-group",         "ec-curve-name", "unauthenticated-rate",
+      "unauthenticated-burst"};
   for (std::string_view k : kValued) {
     if (k == key) return true;
   }

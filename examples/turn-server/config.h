@@ -91,6 +91,10 @@ struct Config {
   uint32_t total_quota = 0;  // concurrent allocations in the whole server
   uint32_t user_quota = 0;   // concurrent allocations per username
   uint64_t max_bps = 0;      // bytes per second per allocation
+  // Ours: the core's rate limit for requests without valid credentials, per source IP (token bucket).
+  // `unauthenticated-rate=0` turns it off (benchmarks that open thousands of allocations from 127.0.0.1).
+  double unauthenticated_rate = 50;
+  double unauthenticated_burst = 100;
   // --- operations ---
   bool verbose = false;
   bool no_cli = false;  // we never have a CLI; accepted

@@ -1,6 +1,7 @@
 // tern-turnserver runtime glue (see server.h).
 #include "server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -62,6 +63,8 @@ absl::StatusOr<turn::TurnServerConfig> MakeCoreConfig(const Config& c, const std
   t.total_quota = c.total_quota;
   t.user_quota = c.user_quota;
   t.bandwidth_cap_bytes_per_second = c.max_bps;
+  t.unauthenticated_rate = c.unauthenticated_rate;
+  t.unauthenticated_burst = std::max(c.unauthenticated_burst, 1.0);
   for (const PeerIpRange& r : c.denied_peer_ips) {
     for (const IpPrefix& p : r.ToPrefixes()) t.peer_policy.denied_peer_ranges.push_back(p);
   }

@@ -139,6 +139,13 @@ TEST(TurnServerConfig, UnknownKeyIsAWarningNamingIt) {
   EXPECT_THAT(c.warnings[0], HasSubstr("t.conf:2"));
 }
 
+TEST(TurnServerConfig, RateLimitKeys) {
+  Config c = Parse("unauthenticated-rate=0\nunauthenticated-burst=5000\n");
+  EXPECT_EQ(c.unauthenticated_rate, 0);
+  EXPECT_EQ(c.unauthenticated_burst, 5000);
+  EXPECT_FALSE(ParseError("unauthenticated-rate=fast\n").ok());
+}
+
 TEST(TurnServerConfig, PrometheusFlagUsesDefaultPort) {
   Config c = Parse("prometheus\n");
   EXPECT_TRUE(c.prometheus);
