@@ -30,10 +30,10 @@ absl::Status Bad(std::string_view what) {
 }  // namespace
 
 absl::StatusOr<Candidate> ParseCandidate(std::string_view text) {
-  if (text.size() > kMaxCandidateLength) return Bad("longer than 1024 characters");
   text = Trim(text);
   if (StartsWith(text, "a=")) text.remove_prefix(2);
   if (StartsWithIgnoreCase(text, "candidate:")) text.remove_prefix(10);
+  if (text.size() > kMaxCandidateLength) return Bad("longer than 1024 characters");
   std::vector<std::string_view> f = SplitWhitespace(text);
   if (f.size() < 8) return Bad("fewer than 8 fields");
   Candidate c;

@@ -210,7 +210,7 @@ absl::Status Parser::ParseSessionLine(char type, std::string_view value) {
       return ParseOrigin(value);
     case 's':
       if (absl::Status s = once(seen_s_); !s.ok()) return s;
-      d_.session_name = value.empty() ? "-" : std::string(value);
+      d_.session_name = std::string(value);  // empty for "s= " (RFC 8866 §5.3)
       return absl::OkStatus();
     case 'i':
       if (absl::Status s = once(seen_i_); !s.ok()) return s;
@@ -911,11 +911,16 @@ void WriteTransport(Writer& w, const std::optional<std::string>& ufrag, const st
                     const std::optional<SetupRole>& setup) {
   if (ufrag) w.Attr("ice-ufrag", *ufrag);
   if (pwd) w.Attr("ice-pwd", *pwd);
-  if (!options.empty()) {
-    std::string joined;
-    for (const std::string& o : options) absl::StrAppend(&joined, joined.empty() ? "" : " ", ToAbsl(o));
-    w.Attr("ice-options", joined);
+  // One line, or as many as it takes to keep each under kMaxLineLength.
+  std::string joined;
+  for (const std::string& o : options) {
+    if (!joined.empty() && joined.size() + 1 + o.size() + 14 > kMaxLineLength) {
+      w.Attr("ice-options", joined);
+      joined.clear();
+    }
+    absl::StrAppend(&joined, joined.empty() ? "" : " ", ToAbsl(o));
   }
+  if (!joined.empty()) w.Attr("ice-options", joined);
   for (const Fingerprint& f : fingerprints) w.Attr("fingerprint", absl::StrCat(ToAbsl(f.algorithm), " ", ToAbsl(f.value)));
   if (setup) w.Attr("setup", ToString(*setup));
 }
@@ -1077,7 +1082,7 @@ std::string Serialize(const SessionDescription& d) {
   const Origin& o = d.origin;
   w.Line('o', absl::StrCat(ToAbsl(o.username), " ", ToAbsl(o.session_id), " ", o.session_version, " ",
                            ToAbsl(o.net_type), " ", ToAbsl(o.address_type), " ", ToAbsl(o.address)));
-  w.Line('s', d.session_name.empty() ? std::string_view("-") : std::string_view(d.session_name));
+  w.Line('s', d.session_name.empty() ? std::string_view(" ") : std::string_view(d.session_name));
   if (d.info) w.Line('i', *d.info);
   if (d.uri) w.Line('u', *d.uri);
   for (const std::string& e : d.emails) w.Line('e', e);

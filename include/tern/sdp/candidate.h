@@ -53,7 +53,7 @@ struct Candidate {
 // whitespace (including CR/LF) is ignored. Rejects, with a message saying what is wrong: missing
 // fields, a non-numeric or out-of-range component, priority or port, a bad foundation, a type other
 // than a token, "raddr" without "rport" and the other way round, an extension without a value, and a
-// value longer than kMaxCandidateLength.
+// value (after the prefixes) longer than kMaxCandidateLength.
 inline constexpr size_t kMaxCandidateLength = 1024;
 absl::StatusOr<Candidate> ParseCandidate(std::string_view text);
 

@@ -261,6 +261,24 @@ TEST(SdpParse, ToleratesWhitespaceBlankLinesAndIndentation) {
   EXPECT_TRUE(e.media[0].IsRejected());
 }
 
+TEST(SdpParse, EmptySessionNameAndLongIceOptionsRoundTrip) {
+  // "s= " is RFC 8866's form for no name; the model keeps it empty and writes it back the same way.
+  SessionDescription d = MustParse("v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns= \r\nt=0 0\r\n");
+  EXPECT_EQ(d.session_name, "");
+  EXPECT_EQ(Serialize(d), "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns= \r\nt=0 0\r\n");
+  // ice-options lines are merged, but never into a line the parser would refuse.
+  std::string text = "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n";
+  for (int i = 0; i < 3; ++i) text += "a=ice-options:" + std::string(3000, static_cast<char>('a' + i)) + "\r\n";
+  text += "a=ice-options:trickle renomination\r\n";
+  SessionDescription long_options = MustParse(text);
+  EXPECT_EQ(long_options.ice_options.size(), 5u);
+  std::string out = Serialize(long_options);
+  absl::StatusOr<SessionDescription> back = Parse(out);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, long_options);
+  EXPECT_EQ(Serialize(*back), out);
+}
+
 TEST(SdpParse, UnknownAttributesKeptInOrderAtBothLevels) {
   std::string text =
       "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
