@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "sctp/crc32c.h"
 #include "sctp/usrsctp_stack.h"
 
 // Supported by usrsctp 0.9.5 but missing from its installed header.
@@ -299,6 +300,7 @@ void Association::Impl::OnOutboundPacket(const uint8_t* data, size_t size) {
   {
     std::lock_guard lock(out_mutex_);
     outbox_.emplace_back(data, data + size);
+    if (size >= kSctpCommonHeaderSize) WriteSctpChecksum(outbox_.back());  // usrsctp leaves it to us
     ++packets_sent_;
     bytes_sent_ += size;
     wake = wake_ && UsrsctpStack::DrivingId() != id_;
@@ -328,6 +330,10 @@ absl::Status Association::Impl::HandleInput(ByteSpan packet, Timestamp now) {
   if (state_ == AssociationState::kNew) {
     ++stats_.packets_rejected;
     return absl::FailedPreconditionError("SCTP packet before Connect");
+  }
+  if (!VerifySctpChecksum(packet)) {  // usrsctp runs with the checksum offloaded to us
+    ++stats_.packets_rejected;
+    return absl::InvalidArgumentError("SCTP packet with a bad CRC32c checksum");
   }
   ++stats_.packets_received;
   stats_.bytes_received += packet.size();

@@ -24,6 +24,9 @@ UsrsctpStack& UsrsctpStack::Get() {
 
 UsrsctpStack::UsrsctpStack() {
   usrsctp_init_nothreads(0, &UsrsctpStack::ConnOutput, nullptr);
+  // tern computes and checks the SCTP checksum itself (sctp/crc32c.h: hardware CRC32c), in
+  // Association's conn_output and HandleInput; usrsctp's own is a byte-wise table loop.
+  usrsctp_enable_crc32c_offload();
   // Global defaults (per-socket options override the ones that have them).
   usrsctp_sysctl_set_sctp_ecn_enable(0);
   usrsctp_sysctl_set_sctp_asconf_enable(0);
