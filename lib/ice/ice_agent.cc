@@ -863,7 +863,17 @@ class IceAgent::Impl {
   }
 
   void SendPaced(Timestamp now) {
-    if (config_.mode != IceMode::kFull || now < next_pace_) return;
+    if (config_.mode != IceMode::kFull) return;
+    if (!config_.pace_nomination && now < next_pace_ && session_.remote && !triggered_.empty() &&
+        pairs_[triggered_.front()].use_candidate) {
+      // The nomination goes out now, without waiting for the Ta slot (see IceAgentConfig). The
+      // slot is not consumed: it is one packet on a pair already proven to work.
+      int index = triggered_.front();
+      triggered_.pop_front();
+      pairs_[index].queued = false;
+      StartCheck(index, now);
+    }
+    if (now < next_pace_) return;
     if (session_.remote) {
       while (!triggered_.empty()) {
         int index = triggered_.front();

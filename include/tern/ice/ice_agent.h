@@ -120,6 +120,12 @@ struct IceAgentConfig {
   // Regular nomination: the controlling agent nominates the best valid pair once no better pair is
   // still being checked, or at the latest this long after the first pair became valid.
   Duration nomination_delay = Duration::Millis(1500);
+  // RFC 8445 §8.1.1 puts the nominating check (USE-CANDIDATE) in the triggered-check queue, which
+  // §6.1.4.2 serves one check per Ta; taken literally, every connection waits up to one Ta (50 ms)
+  // after its first pair is valid. By default tern sends the nomination at once instead (as Pion and
+  // browsers effectively do): it is a single check on a pair that has just proven to work, so it
+  // adds no load on unverified paths, and it takes no Ta slot. true: the literal paced behaviour.
+  bool pace_nomination = false;
   // After nominating, keep checking and re-nominate a strictly better pair that becomes valid later
   // (a late trickled candidate). A tern controlled agent follows the better nomination.
   bool renominate_better_pairs = true;

@@ -10,6 +10,11 @@
 // IncludeLoopback, UDP4, IP filter 127.0.0.1, mDNS off, no STUN/TURN servers). With -role controlling
 // it Dials, otherwise it Accepts; once connected it echoes every datagram it receives on the
 // connection. It exits when stdin closes, on "quit", or after -lifetime.
+//
+// With -selfbench N it instead connects two Pion agents to each other in this process N times
+// (NewAgent, host gathering on 127.0.0.1, candidates passed directly, Dial/Accept) and prints the
+// time-to-connected median, p99 and min: the Pion figure for bench/RESULTS.md next to
+// tern_ice_connect_bench.
 package main
 
 import (
@@ -19,6 +24,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -34,18 +40,10 @@ func emit(format string, args ...interface{}) {
 	fmt.Fprintf(os.Stdout, format+"\n", args...)
 }
 
-func main() {
-	role := flag.String("role", "controlled", "controlling (Dial) or controlled (Accept)")
-	lifetime := flag.Duration("lifetime", 60*time.Second, "exit after this long whatever happens")
-	flag.Parse()
-	controlling := *role == "controlling"
-	time.AfterFunc(*lifetime, func() {
-		emit("error lifetime exceeded")
-		os.Exit(3)
-	})
-
+// A Pion agent that gathers host candidates on 127.0.0.1 only.
+func newLoopbackAgent() (*ice.Agent, error) {
 	loopback := net.IPv4(127, 0, 0, 1)
-	agent, err := ice.NewAgent(&ice.AgentConfig{
+	return ice.NewAgent(&ice.AgentConfig{
 		NetworkTypes:     []ice.NetworkType{ice.NetworkTypeUDP4},
 		CandidateTypes:   []ice.CandidateType{ice.CandidateTypeHost},
 		InterfaceFilter:  func(name string) bool { return name == "lo" },
@@ -53,6 +51,110 @@ func main() {
 		IncludeLoopback:  true,
 		MulticastDNSMode: ice.MulticastDNSModeDisabled,
 	})
+}
+
+// Passes every candidate `from` gathers to `to` (as a copy, the way signaling would).
+func wire(from, to *ice.Agent, failures chan<- error) error {
+	return from.OnCandidate(func(c ice.Candidate) {
+		if c == nil {
+			return
+		}
+		if c.Address() != "127.0.0.1" {
+			failures <- fmt.Errorf("candidate not on 127.0.0.1: %s", c.Marshal())
+			return
+		}
+		copied, err := ice.UnmarshalCandidate(c.Marshal())
+		if err == nil {
+			err = to.AddRemoteCandidate(copied)
+		}
+		if err != nil {
+			failures <- err
+		}
+	})
+}
+
+func connectOnce() (time.Duration, error) {
+	start := time.Now()
+	a, err := newLoopbackAgent()
+	if err != nil {
+		return 0, err
+	}
+	defer a.Close()
+	b, err := newLoopbackAgent()
+	if err != nil {
+		return 0, err
+	}
+	defer b.Close()
+	failures := make(chan error, 16)
+	if err := wire(a, b, failures); err != nil {
+		return 0, err
+	}
+	if err := wire(b, a, failures); err != nil {
+		return 0, err
+	}
+	if err := a.GatherCandidates(); err != nil {
+		return 0, err
+	}
+	if err := b.GatherCandidates(); err != nil {
+		return 0, err
+	}
+	au, ap, _ := a.GetLocalUserCredentials()
+	bu, bp, _ := b.GetLocalUserCredentials()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	accepted := make(chan error, 1)
+	go func() {
+		_, err := b.Accept(ctx, au, ap)
+		accepted <- err
+	}()
+	if _, err := a.Dial(ctx, bu, bp); err != nil {
+		return 0, err
+	}
+	if err := <-accepted; err != nil {
+		return 0, err
+	}
+	elapsed := time.Since(start)
+	select {
+	case err := <-failures:
+		return 0, err
+	default:
+	}
+	return elapsed, nil
+}
+
+func selfBench(n int) {
+	var samples []time.Duration
+	for i := 0; i < n; i++ {
+		d, err := connectOnce()
+		if err != nil {
+			fmt.Printf("error %v\n", err)
+			os.Exit(1)
+		}
+		samples = append(samples, d)
+	}
+	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
+	rank := (99*len(samples) + 99) / 100 // nearest rank
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	fmt.Printf("pion/ice time-to-connected over %d runs: median %.2f ms, p99 %.2f ms, min %.2f ms\n", n,
+		ms(samples[len(samples)/2]), ms(samples[rank-1]), ms(samples[0]))
+}
+
+func main() {
+	role := flag.String("role", "controlled", "controlling (Dial) or controlled (Accept)")
+	lifetime := flag.Duration("lifetime", 60*time.Second, "exit after this long whatever happens")
+	bench := flag.Int("selfbench", 0, "connect two Pion agents this many times and print the timings")
+	flag.Parse()
+	if *bench > 0 {
+		selfBench(*bench)
+		return
+	}
+	controlling := *role == "controlling"
+	time.AfterFunc(*lifetime, func() {
+		emit("error lifetime exceeded")
+		os.Exit(3)
+	})
+
+	agent, err := newLoopbackAgent()
 	if err != nil {
 		emit("error NewAgent: %v", err)
 		os.Exit(1)

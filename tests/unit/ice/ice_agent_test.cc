@@ -900,7 +900,8 @@ TEST(IceCheckList, Rfc8445Section6_1_4PacingAndSection14Rto) {
 }
 
 TEST(IceCheckList, Rfc8445Section6_1_2_6FrozenUntilFoundationSucceeds) {
-  Harness h(FullConfig(IceRole::kControlling));
+  // Controlled, so that no nomination re-checks the first pair right after its success.
+  Harness h(FullConfig(IceRole::kControlled));
   ASSERT_TRUE(h.agent().Start(h.now()).ok());
   ASSERT_TRUE(h.agent().SetRemoteCredentials(kRemote, h.now()).ok());
   // Two remote candidates with the same foundation: one pair waits, the other is frozen.
@@ -929,6 +930,52 @@ TEST(IceCheckList, Rfc8445Section6_1_2_6FrozenUntilFoundationSucceeds) {
   EXPECT_EQ(pairs[0].state, IceCandidatePairState::kSucceeded);
   EXPECT_TRUE(pairs[0].valid);
   EXPECT_NE(pairs[1].state, IceCandidatePairState::kFrozen);  // unfrozen by the success
+}
+
+// Regular nomination (RFC 8445 §8.1.1): once the only pair is valid, the controlling agent repeats
+// its check with USE-CANDIDATE — at once by default, in the next Ta slot with pace_nomination.
+TEST(IceNomination, NominationIsSentAtOnceUnlessPaced) {
+  for (bool paced : {false, true}) {
+    SCOPED_TRACE(paced ? "pace_nomination" : "default");
+    IceAgentConfig config = FullConfig(IceRole::kControlling);
+    config.pace_nomination = paced;
+    Harness h(config);
+    ASSERT_TRUE(h.agent().Start(h.now()).ok());
+    ASSERT_TRUE(h.agent().SetRemoteCredentials(kRemote, h.now()).ok());
+    ASSERT_TRUE(
+        h.agent()
+            .AddRemoteCandidate(Remote("candidate:x 1 udp 2130706431 203.0.113.5 6000 typ host"), h.now())
+            .ok());
+    const Timestamp first_check = h.now();
+    std::vector<Transmit> out = h.Drain();
+    ASSERT_EQ(out.size(), 1u);
+    absl::StatusOr<MessageView> req = MessageView::Parse(out[0].payload);
+    ASSERT_TRUE(req.ok());
+    EXPECT_FALSE(req->Has(stun::attr::kUseCandidate));
+    std::vector<uint8_t> buffer(256);
+    MessageBuilder b(buffer, {MessageClass::kSuccessResponse, stun::method::kBinding}, req->transaction_id());
+    b.AddXorAddress(stun::attr::kXorMappedAddress, kHost);
+    stun::IntegrityKey key = stun::IntegrityKey::ShortTerm(kRemote.pwd);
+    buffer.resize(b.Finish({.integrity = &key, .fingerprint = true})->size());
+    const Timestamp answered = h.now() + Duration::Millis(1);
+    h.Advance(Duration::Millis(1));
+    h.Input(In(Addr("203.0.113.5:6000"), buffer));
+    std::vector<std::pair<Timestamp, Transmit>> sent = h.RunUntil(h.now() + Duration::Millis(200));
+    std::optional<Timestamp> nominated_at;
+    for (const auto& [at, t] : sent) {
+      absl::StatusOr<MessageView> m = MessageView::Parse(t.payload);
+      if (m.ok() && m->Has(stun::attr::kUseCandidate)) {
+        nominated_at = at;
+        break;
+      }
+    }
+    ASSERT_TRUE(nominated_at.has_value());
+    if (paced) {
+      EXPECT_EQ(*nominated_at, first_check + config.ta);  // the slot after the first check
+    } else {
+      EXPECT_EQ(*nominated_at, answered);
+    }
+  }
 }
 
 TEST(IceConfig, StartValidates) {
