@@ -87,13 +87,13 @@ type peer struct {
 	outMu   sync.Mutex
 	out     *bufio.Writer
 
-	mu         sync.Mutex
-	pc         *webrtc.PeerConnection
-	echo       bool
-	channels   map[string]*channel
-	pending    []webrtc.ICECandidateInit
-	remoteSet  bool
-	localMid   string
+	mu        sync.Mutex
+	pc        *webrtc.PeerConnection
+	echo      bool
+	channels  map[string]*channel
+	pending   []webrtc.ICECandidateInit
+	remoteSet bool
+	localMid  string
 }
 
 func (p *peer) emit(m map[string]interface{}) {
