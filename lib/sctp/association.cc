@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "sctp/association_test_peer.h"
 #include "sctp/crc32c.h"
 #include "sctp/usrsctp_stack.h"
 
@@ -122,6 +123,7 @@ class Association::Impl final : public PacketSink {
   AssociationStats stats() const;
 
   void OnOutboundPacket(const uint8_t* data, size_t size) override;
+  absl::Status SendRaw(uint16_t sid, uint32_t ppid, ByteSpan data);
 
  private:
   template <typename T>
@@ -1041,6 +1043,22 @@ AssociationStats Association::Impl::stats() const {
   s.packets_sent = packets_sent_;
   s.bytes_sent = bytes_sent_;
   return s;
+}
+
+absl::Status Association::Impl::SendRaw(uint16_t sid, uint32_t ppid, ByteSpan data) {
+  if (state_ != AssociationState::kConnected) return absl::FailedPreconditionError("SendRaw: not connected");
+  DrivingScope scope(id_);
+  ChannelRecord none;
+  int error = 0;
+  if (SendOne(sid, none, data, ppid, /*dcep=*/true, &error) != SendResult::kSent) {
+    return absl::InternalError(absl::StrCat("SendRaw: ", ErrnoText(error)));
+  }
+  Process();
+  return absl::OkStatus();
+}
+
+absl::Status AssociationTestPeer::SendRaw(Association& association, uint16_t sid, uint32_t ppid, ByteSpan data) {
+  return association.impl_->SendRaw(sid, ppid, data);
 }
 
 // ---------------------------------------------------------------------------------------------------

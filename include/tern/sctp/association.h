@@ -222,6 +222,7 @@ class Association {
   class Impl;
 
  private:
+  friend class AssociationTestPeer;  // lib/sctp/association_test_peer.h, for tests of the receive side
   explicit Association(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
