@@ -810,6 +810,14 @@ TEST(JsepStates, InvalidTransitionsChangeNothing) {
   precondition(a.CreateAnswer().status(), "CreateAnswer is not allowed in signaling state stable");
   precondition(a.Rollback(), "rollback is not allowed in signaling state stable");
   EXPECT_EQ(a.signaling_state(), SignalingState::kStable);
+  // A remote offer that fails the checks is refused and leaves no trace.
+  SessionDescription no_fingerprint = offer;
+  no_fingerprint.media[0].fingerprints.clear();
+  EXPECT_THAT(a.SetRemoteDescription(SdpType::kOffer, no_fingerprint),
+              StatusIs(absl::StatusCode::kInvalidArgument, "has no a=fingerprint"));
+  EXPECT_EQ(a.signaling_state(), SignalingState::kStable);
+  EXPECT_FALSE(a.pending_remote_description().has_value());
+  EXPECT_TRUE(a.media()[0].mid.empty());
   // have-remote-offer: no local offer, no remote answer.
   ASSERT_TRUE(a.SetRemoteDescription(SdpType::kOffer, offer).ok());
   precondition(a.CreateOffer().status(), "have-remote-offer");
