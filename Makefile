@@ -6,12 +6,13 @@ SHELL := /bin/bash
 JOBS ?= 2
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps demo test test-debug test-asan test-tsan test-tsan-threaded fuzz-smoke fuzz bench bench-smoke bench-anchor format clean help
+.PHONY: all deps demo demo-stun test test-debug test-asan test-tsan test-tsan-threaded fuzz-smoke fuzz bench bench-smoke bench-anchor format clean help
 
 all: test
 
 help:
-	@echo "make demo          STUN server + client on loopback (the quick-start demo)"
+	@echo "make demo          two PeerConnections on loopback: data channel setup, RTT, throughput"
+	@echo "make demo-stun     STUN server + client on loopback"
 	@echo "make test          the whole suite: ASan+UBSan unit/sim/package tests, fuzz smoke, bench smoke"
 	@echo "make test-debug    unit/sim/package tests in a plain debug build"
 	@echo "make test-tsan     tests under ThreadSanitizer"
@@ -22,7 +23,14 @@ help:
 deps:
 	bash scripts/deps.sh
 
+# Two PeerConnections on 127.0.0.1 open a data channel: setup time, RTT and throughput.
 demo: deps
+	cmake --preset release >/dev/null
+	cmake --build build/release --target tern-datachannel-cli -j$(JOBS)
+	./build/release/examples/datachannel-cli/tern-datachannel-cli --auto
+
+# The STUN server + client demo (the first quick start).
+demo-stun: deps
 	cmake --preset release >/dev/null
 	cmake --build build/release --target tern-stun-demo -j$(JOBS)
 	./build/release/examples/stun/tern-stun-demo
