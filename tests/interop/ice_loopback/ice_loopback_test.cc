@@ -7,7 +7,16 @@
 //    only candidate signaled, the selected pair is relay ↔ relay, and the data goes through coturn on
 //    a channel once bound (RFC 8656 §11).
 // Every gathered candidate is asserted to be on 127.0.0.1; every wait is bounded.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <ctime>
+#include <functional>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -197,6 +206,125 @@ TEST_F(IceLoopback, LiteServerAndFullClient) {
   ASSERT_TRUE(RunUntilConnected());
   EXPECT_EQ(b_->agent().mode(), IceMode::kLite);
   ExchangeData(loop(), random_, *a_, *b_, 50, 8);
+}
+
+// A TURN "server" on 127.0.0.1 TCP that answers the first Allocate with bad framing: a truncated
+// frame and then EOF, or bytes that are no STUN/ChannelData frame at all (no magic cookie), or a
+// ChannelData frame for a channel never bound. Runs on its own thread; everything bounded by poll
+// timeouts.
+class HostileTcpTurnServer {
+ public:
+  enum class Mode { kTruncatedThenClose, kNotStun, kUnknownChannelThenClose };
+  explicit HostileTcpTurnServer(Mode mode) : mode_(mode) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
+        listen(listen_fd_, 4) != 0 || getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HostileTcpTurnServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (listen_fd_ >= 0) close(listen_fd_);
+  }
+  SocketAddress address() const { return SocketAddress(IpAddress::LoopbackV4(), port_); }
+  bool requests_seen() const { return requests_seen_; }
+
+ private:
+  void Serve() {
+    int conn = -1;
+    while (!stop_ && conn < 0) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (poll(&p, 1, 20) == 1) conn = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    if (conn < 0) return;
+    uint8_t buffer[2048];
+    while (!stop_) {
+      pollfd p{conn, POLLIN, 0};
+      if (poll(&p, 1, 20) != 1) continue;
+      if (recv(conn, buffer, sizeof(buffer), 0) <= 0) break;
+      requests_seen_ = true;
+      std::vector<uint8_t> reply;
+      switch (mode_) {
+        case Mode::kTruncatedThenClose:
+          // A 401 header announcing 96 bytes of attributes, then only 8 of them.
+          reply = {0x01, 0x13, 0x00, 0x60, 0x21, 0x12, 0xA4, 0x42};
+          reply.insert(reply.end(), buffer + 8, buffer + 20);  // the request's transaction id
+          reply.insert(reply.end(), {0x00, 0x09, 0x00, 0x10, 0x00, 0x00, 0x04, 0x01});
+          break;
+        case Mode::kNotStun:
+          reply.assign(64, 0x7E);
+          break;
+        case Mode::kUnknownChannelThenClose:
+          reply = {0x40, 0x01, 0x00, 0x04, 'j', 'u', 'n', 'k'};
+          break;
+      }
+      send(conn, reply.data(), reply.size(), MSG_NOSIGNAL);
+      if (mode_ != Mode::kNotStun) break;  // EOF after the reply
+    }
+    close(conn);
+  }
+
+  Mode mode_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> requests_seen_{false};
+};
+
+// A TURN server that breaks the TCP framing must not take the agent down with it: the TURN client
+// fails cleanly (bounded buffer), the allocation counts as done so gathering completes, and the agent
+// still connects on its host candidate and carries data. The loop keeps running timers on time.
+TEST_F(IceLoopback, BrokenTurnFramingOverTcpFailsTheAllocationNotTheAgent) {
+  for (HostileTcpTurnServer::Mode mode :
+       {HostileTcpTurnServer::Mode::kTruncatedThenClose, HostileTcpTurnServer::Mode::kNotStun,
+        HostileTcpTurnServer::Mode::kUnknownChannelThenClose}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    HostileTcpTurnServer server(mode);
+    ASSERT_NE(server.address().port(), 0);
+    LoopbackIcePeerOptions with_turn{.role = IceRole::kControlling};
+    with_turn.turn_server = server.address();
+    with_turn.turn_transport = TurnTransport::kTcp;
+    with_turn.turn_username = "user";
+    with_turn.turn_password = "pass";
+    StartPair(std::move(with_turn), {.role = IceRole::kControlled});
+    ASSERT_TRUE(loop().RunUntil(
+        [&] {
+          TurnClientState s = a_->turn()->state();
+          return s == TurnClientState::kFailed || s == TurnClientState::kAllocated;
+        },
+        kWait))
+        << TurnClientStateName(a_->turn()->state());
+    EXPECT_TRUE(server.requests_seen());
+    EXPECT_EQ(a_->turn()->state(), TurnClientState::kFailed);
+    EXPECT_LE(a_->turn()->stream_buffer_size(), a_->turn()->config().max_stream_frame_size);
+    bool allocation_failed = false;
+    for (const TurnEvent& e : a_->turn_events()) {
+      allocation_failed |= std::holds_alternative<TurnAllocationFailed>(e) || std::holds_alternative<TurnError>(e);
+    }
+    EXPECT_TRUE(allocation_failed);
+    // Gathering completed without a relay candidate, and the host path works.
+    ASSERT_TRUE(RunUntilConnected());
+    EXPECT_EQ(a_->agent().gathering_state(), IceGatheringState::kComplete);
+    for (const Candidate& c : a_->gathered()) EXPECT_NE(c.type, CandidateType::kRelay);
+    EXPECT_EQ(a_->agent().selected_pair()->local.type, CandidateType::kHost);
+    ExchangeData(loop(), random_, *a_, *b_, 20, 8);
+    // The loop is not stalled: a 20 ms timer fires within a bounded time.
+    bool fired = false;
+    const Timestamp armed = loop().Now();
+    loop().RunAfter(Duration::Millis(20), [&] { fired = true; });
+    ASSERT_TRUE(loop().RunUntil([&] { return fired; }, Duration::Seconds(2)));
+    EXPECT_LT(loop().Now() - armed, Duration::Millis(500));
+    a_.reset();
+    b_.reset();
+  }
 }
 
 // Bad input on real sockets: while two agents are connected, 16 attacker sockets on 127.0.0.1 send

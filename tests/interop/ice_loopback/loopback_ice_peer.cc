@@ -98,6 +98,11 @@ absl::Status LoopbackIcePeer::Start() {
   }
 
   if (absl::Status s = agent_->Start(now()); !s.ok()) return s;
+  for (const Candidate& c : early_candidates_) {
+    if (absl::Status s = agent_->AddRemoteCandidate(c, now()); !s.ok()) errors_.push_back(s.ToString());
+  }
+  early_candidates_.clear();
+  if (early_end_of_candidates_) agent_->SetRemoteEndOfCandidates(now());
   if (turn_ != nullptr) {
     if (absl::Status s = turn_->Allocate(now()); !s.ok()) return s;
     mux_->Pump(now());
@@ -165,18 +170,27 @@ void LoopbackIcePeer::OnTurnEvent(TurnEvent event) {
 }
 
 absl::Status LoopbackIcePeer::SetRemoteCredentials(const IceCredentials& credentials) {
+  if (agent_ == nullptr) return absl::FailedPreconditionError("Start() first");
   absl::Status s = agent_->SetRemoteCredentials(credentials, now());
   Drain();
   return s;
 }
 
 absl::Status LoopbackIcePeer::AddRemoteCandidate(const Candidate& candidate) {
+  if (agent_ == nullptr) {  // signaling can arrive before Start(): applied by Start()
+    early_candidates_.push_back(candidate);
+    return absl::OkStatus();
+  }
   absl::Status s = agent_->AddRemoteCandidate(candidate, now());
   Drain();
   return s;
 }
 
 void LoopbackIcePeer::SetRemoteEndOfCandidates() {
+  if (agent_ == nullptr) {
+    early_end_of_candidates_ = true;
+    return;
+  }
   agent_->SetRemoteEndOfCandidates(now());
   Drain();
 }

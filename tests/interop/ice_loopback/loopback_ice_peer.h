@@ -58,7 +58,8 @@ class LoopbackIcePeer {
   std::function<void(const Candidate&)> on_candidate;
   std::function<void()> on_end_of_candidates;
 
-  // Signaling in.
+  // Signaling in. Candidates and end-of-candidates that arrive before Start() are kept and applied
+  // by it; credentials need Start() first.
   absl::Status SetRemoteCredentials(const IceCredentials& credentials);
   absl::Status AddRemoteCandidate(const Candidate& candidate);
   void SetRemoteEndOfCandidates();
@@ -104,6 +105,8 @@ class LoopbackIcePeer {
   IceConnectionState state_ = IceConnectionState::kNew;
   std::optional<Timestamp> connected_at_;
   bool eoc_sent_ = false;
+  std::vector<Candidate> early_candidates_;
+  bool early_end_of_candidates_ = false;
   std::vector<Candidate> gathered_;
   std::vector<std::vector<uint8_t>> received_;
   std::vector<TurnEvent> turn_events_;
