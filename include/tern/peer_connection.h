@@ -21,6 +21,14 @@
 // and the caller waits for the result (EventLoop::RunSync). So do not call a PeerConnection from a
 // thread that its loop is waiting on, and do not destroy it from one of its own callbacks. Destroy it
 // before its Runtime. Callbacks must be quick: the loop is also serving other connections.
+// In particular, never call PeerConnection B from a callback of PeerConnection A when the two may live
+// on different loops of the same Runtime (two loops waiting on each other deadlock): hand the value
+// (a candidate, a description) to another thread or queue, as examples/datachannel-cli does.
+//
+// Connection state (W3C RTCPeerConnectionState): connected once ICE has a selected pair and DTLS is
+// up; disconnected while the selected pair is silent; failed when ICE fails (including consent lost,
+// RFC 7675: about 30 s after a peer vanishes) or DTLS fails (e.g. a fingerprint mismatch); closed after
+// Close(), and also when the peer closes (its DTLS close_notify arrives).
 #ifndef TERN_PEER_CONNECTION_H_
 #define TERN_PEER_CONNECTION_H_
 
