@@ -1,6 +1,7 @@
 // tern's ICE agent (on the real runtime: tern::UdpSocket on 127.0.0.1 + SansIoDriver) against Pion's
 // ICE agent (github.com/pion/ice/v2 2.3.x from Debian, the Go program pion_ice_peer.go built by CMake)
-// over loopback, with tern controlling (Pion Accepts) and tern controlled (Pion Dials). Credentials,
+// over loopback, with tern controlling (Pion Accepts), tern controlled (Pion Dials), and tern as an
+// ICE-lite server (Pion Dials). Credentials,
 // candidates and end-of-candidates go over the Go program's stdin/stdout, one line each. Once both
 // sides are connected, tern sends datagrams of 1..1200 bytes on its selected pair and Pion echoes
 // them; the echoes must come back byte-exact and in order. Every candidate (tern's and Pion's) must be
@@ -174,12 +175,13 @@ class PionIceInterop : public ::testing::Test {
     }
   }
 
-  void Run(IceRole tern_role) {
+  void Run(IceRole tern_role, IceMode tern_mode = IceMode::kFull) {
     std::string error;
     pion_ = GoPeer::Start(TERN_PION_ICE_PEER, tern_role == IceRole::kControlling ? "controlled" : "controlling",
                           &error);
     ASSERT_NE(pion_, nullptr) << error;
-    tern_ = std::make_unique<LoopbackIcePeer>(loop(), random_, LoopbackIcePeerOptions{.role = tern_role});
+    tern_ = std::make_unique<LoopbackIcePeer>(loop(), random_,
+                                              LoopbackIcePeerOptions{.role = tern_role, .mode = tern_mode});
     tern_->on_candidate = [this](const Candidate& c) { pion_->WriteLine("candidate " + SerializeCandidate(c)); };
     tern_->on_end_of_candidates = [this] { pion_->WriteLine("eoc"); };
     ASSERT_TRUE(tern_->Start().ok());
@@ -268,6 +270,13 @@ class PionIceInterop : public ::testing::Test {
 
 TEST_F(PionIceInterop, TernControllingPionControlled) { Run(IceRole::kControlling); }
 TEST_F(PionIceInterop, TernControlledPionControlling) { Run(IceRole::kControlled); }
+// The server deployment: tern as an ICE-lite agent (RFC 8445 §2.5; it only answers checks), Pion as
+// the full controlling agent that checks and nominates.
+TEST_F(PionIceInterop, TernLiteServerPionControlling) {
+  Run(IceRole::kControlled, IceMode::kLite);
+  EXPECT_EQ(tern_->agent().stats().checks_sent, 0u) << "a lite agent sends no checks";
+  EXPECT_GT(tern_->agent().stats().responses_sent, 0u);
+}
 
 }  // namespace
 }  // namespace tern::ice::testing
