@@ -1,8 +1,10 @@
 // Two associations back to back in memory: handshake, data channels opened in-band (RFC 8832) and
 // negotiated, every message kind (RFC 8831 §6.6), large messages, limits, closing by stream reset
 // (RFC 8831 §6.7, RFC 6525), bufferedAmount, interleaving (RFC 8260), and packet sizes.
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -367,6 +369,59 @@ TEST(SctpAssociation, LargeMessagesDoNotStarveOtherChannels) {
   RecordProperty("bulk_before_small_without_idata", static_cast<int>(without));
   EXPECT_EQ(with_idata, 0u) << "with I-DATA the small message overtakes the first 256 KiB message";
   EXPECT_LE(without, 4u) << "without I-DATA it still does not wait for the whole queue";
+}
+
+// Many channels from both sides at once, ordered and unordered, messages of mixed sizes interleaved:
+// every channel gets exactly its own messages, in order where ordered.
+TEST(SctpAssociation, ManyChannelsBothWaysAtOnce) {
+  for (bool interleaving : {true, false}) {
+    SCOPED_TRACE(interleaving ? "I-DATA" : "DATA");
+    AssociationConfig config;
+    config.enable_interleaving = interleaving;
+    BackToBack link(config, config);
+    link.Connect();
+    std::vector<std::pair<int, uint16_t>> channels;  // (opener, id)
+    for (int i = 0; i < 40; ++i) {
+      ChannelOptions options;
+      options.ordered = i % 3 != 0;
+      int side = i % 2;
+      auto id = Open(link.at(side), "c" + std::to_string(i), options);
+      ASSERT_TRUE(id.ok()) << id.status();
+      channels.push_back({side, *id});
+    }
+    ASSERT_TRUE(link.RunUntil([&] { return link.Count(0, Event::Type::kChannelOpen) == 40 &&
+                                           link.Count(1, Event::Type::kChannelOpen) == 40; },
+                              Duration::Seconds(5)));
+    const size_t sizes[] = {1, 700, 5000, 70000, 1200, 0, 250000, 33};
+    for (size_t round = 0; round < 8; ++round) {
+      for (size_t c = 0; c < channels.size(); ++c) {
+        auto [side, id] = channels[c];
+        size_t size = sizes[(round + c) % 8];
+        ASSERT_TRUE(link.at(side).Send(id, MessageKind::kBinary, Pattern(size, c * 100 + round)).ok());
+      }
+    }
+    ASSERT_TRUE(link.RunUntil(
+        [&] {
+          for (auto [side, id] : channels) {
+            if (link.Messages(1 - side, id).size() < 8) return false;
+          }
+          return true;
+        },
+        Duration::Seconds(60)));
+    for (size_t c = 0; c < channels.size(); ++c) {
+      auto [side, id] = channels[c];
+      auto got = link.Messages(1 - side, id);
+      ASSERT_EQ(got.size(), 8u);
+      std::vector<std::vector<uint8_t>> expected, received;
+      for (size_t round = 0; round < 8; ++round) expected.push_back(Pattern(sizes[(round + c) % 8], c * 100 + round));
+      for (const Event* e : got) received.push_back(e->data);
+      if (!link.at(side).Channel(id)->options.ordered) {
+        std::sort(expected.begin(), expected.end());
+        std::sort(received.begin(), received.end());
+      }
+      EXPECT_TRUE(received == expected) << "channel " << id;
+    }
+  }
 }
 
 TEST(SctpAssociation, GracefulShutdownClosesBothSides) {

@@ -321,3 +321,30 @@ TEST(SctpScale, TwoHundredPairsInOneProcess) {
 
 }  // namespace
 }  // namespace tern::sctp
+
+namespace tern::sctp {
+namespace {
+
+// usrsctp's timers are shared: driving one association can fire another's timer. That association's
+// packet is queued for it and its wake handler runs (and not for packets of its own calls).
+TEST(SctpTimers, AnotherAssociationsTimerWakesItsOwner) {
+  Timestamp start = testing::FreshStart();
+  auto lonely = Association::Create({});
+  ASSERT_TRUE(lonely.ok());
+  int wakes = 0;
+  (*lonely)->SetWakeHandler([&] { ++wakes; });
+  ASSERT_TRUE((*lonely)->Connect(start).ok());
+  EXPECT_EQ(wakes, 0);  // its own INIT, sent during its own call
+  ASSERT_TRUE((*lonely)->PollTransmit().has_value());  // the INIT; nobody answers it
+  EXPECT_FALSE((*lonely)->PollTransmit().has_value());
+
+  // Another pair, driven alone for 2.5 s: T1-init (1 s initial RTO) of `lonely` fires meanwhile.
+  BackToBack other({}, {}, Duration::Millis(1), start);
+  other.Connect();
+  other.AdvanceTo(start + Duration::Millis(2500));
+  EXPECT_GE(wakes, 1);
+  EXPECT_TRUE((*lonely)->PollTransmit().has_value()) << "the retransmitted INIT waits in lonely's queue";
+}
+
+}  // namespace
+}  // namespace tern::sctp
