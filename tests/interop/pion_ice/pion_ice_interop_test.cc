@@ -1,7 +1,7 @@
 // tern's ICE agent (on the real runtime: tern::UdpSocket on 127.0.0.1 + SansIoDriver) against Pion's
 // ICE agent (github.com/pion/ice/v2 2.3.x from Debian, the Go program pion_ice_peer.go built by CMake)
 // over loopback, with tern controlling (Pion Accepts), tern controlled (Pion Dials), and tern as an
-// ICE-lite server (Pion Dials). Credentials,
+// ICE-lite server (Pion Dials), and tern relay-only through a real coturn. Credentials,
 // candidates and end-of-candidates go over the Go program's stdin/stdout, one line each. Once both
 // sides are connected, tern sends datagrams of 1..1200 bytes on its selected pair and Pion echoes
 // them; the echoes must come back byte-exact and in order. Every candidate (tern's and Pion's) must be
@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
+#include <optional>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -21,9 +23,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "interop/coturn/coturn_process.h"
 #include "interop/ice_loopback/loopback_ice_peer.h"
 #include "tern/base/random.h"
 #include "tern/ice/candidate.h"
+#include "tern/ice/turn_rest_credentials.h"
 #include "tern/net/runtime.h"
 
 namespace tern::ice::testing {
@@ -175,13 +179,14 @@ class PionIceInterop : public ::testing::Test {
     }
   }
 
-  void Run(IceRole tern_role, IceMode tern_mode = IceMode::kFull) {
+  void Run(IceRole tern_role, IceMode tern_mode = IceMode::kFull,
+           std::optional<LoopbackIcePeerOptions> tern_options = std::nullopt) {
     std::string error;
     pion_ = GoPeer::Start(TERN_PION_ICE_PEER, tern_role == IceRole::kControlling ? "controlled" : "controlling",
                           &error);
     ASSERT_NE(pion_, nullptr) << error;
-    tern_ = std::make_unique<LoopbackIcePeer>(loop(), random_,
-                                              LoopbackIcePeerOptions{.role = tern_role, .mode = tern_mode});
+    tern_ = std::make_unique<LoopbackIcePeer>(
+        loop(), random_, tern_options.value_or(LoopbackIcePeerOptions{.role = tern_role, .mode = tern_mode}));
     tern_->on_candidate = [this](const Candidate& c) { pion_->WriteLine("candidate " + SerializeCandidate(c)); };
     tern_->on_end_of_candidates = [this] { pion_->WriteLine("eoc"); };
     ASSERT_TRUE(tern_->Start().ok());
@@ -213,13 +218,20 @@ class PionIceInterop : public ::testing::Test {
     EXPECT_EQ(tern_->agent().role(), tern_role);
     std::optional<IceCandidatePair> selected = tern_->agent().selected_pair();
     ASSERT_TRUE(selected.has_value());
-    EXPECT_EQ(selected->local_base, tern_->socket_address());
     EXPECT_EQ(selected->remote.address.ip(), IpAddress::LoopbackV4());
     EXPECT_EQ(tern_->agent().stats().role_conflicts, 0u);
     // Pion selected the same path: "<local type> <addr> <remote type> <addr>", its remote being tern's
-    // socket (host or, if Pion learned it from a check first, prflx).
+    // socket, or tern's relayed address when tern is relay-only.
     EXPECT_EQ(pion_selected_.rfind("host " + selected->remote.address.ToString() + " ", 0), 0u) << pion_selected_;
-    EXPECT_NE(pion_selected_.find(" " + tern_->socket_address().ToString()), std::string::npos) << pion_selected_;
+    if (tern_->turn() == nullptr) {
+      EXPECT_EQ(selected->local_base, tern_->socket_address());
+      EXPECT_NE(pion_selected_.find(" " + tern_->socket_address().ToString()), std::string::npos) << pion_selected_;
+    } else {
+      EXPECT_EQ(selected->local.type, CandidateType::kRelay);
+      EXPECT_EQ(selected->local_base, tern_->turn()->relayed_addresses().at(0));
+      EXPECT_NE(pion_selected_.find(" relay " + selected->local_base.ToString()), std::string::npos)
+          << pion_selected_;
+    }
 
     // 200 datagrams of 1..1200 bytes, at most 16 unanswered, echoed by Pion.
     std::vector<std::vector<uint8_t>> sent;
@@ -254,6 +266,10 @@ class PionIceInterop : public ::testing::Test {
 
     EXPECT_EQ(pion_->Finish(), 0) << log_;
     tern_->Close();
+    if (tern_->turn() != nullptr) {
+      EXPECT_TRUE(loop().RunUntil([&] { return tern_->turn_closed(); }, kWait));
+      EXPECT_EQ(tern_->turn()->state(), TurnClientState::kClosed);
+    }
   }
 
   std::unique_ptr<Runtime> runtime_;
@@ -276,6 +292,28 @@ TEST_F(PionIceInterop, TernLiteServerPionControlling) {
   Run(IceRole::kControlled, IceMode::kLite);
   EXPECT_EQ(tern_->agent().stats().checks_sent, 0u) << "a lite agent sends no checks";
   EXPECT_GT(tern_->agent().stats().responses_sent, 0u);
+}
+
+// tern relay-only through a real coturn (its only candidate is the relayed address), Pion with host
+// candidates: Pion's checks and data reach tern through coturn, tern's go out through its TURN client.
+TEST_F(PionIceInterop, TernRelayOnlyThroughCoturnPionHost) {
+  std::string error;
+  std::unique_ptr<tern::testing::CoturnProcess> coturn =
+      tern::testing::CoturnProcess::Start(tern::testing::CoturnOptions(), &error);
+  ASSERT_NE(coturn, nullptr) << error;
+  TurnRestCredentials credentials =
+      MakeTurnRestCredentials(coturn->options().secret, "tern", static_cast<int64_t>(time(nullptr)) + 3600);
+  LoopbackIcePeerOptions o;
+  o.role = IceRole::kControlling;
+  o.host_candidate = false;
+  o.turn_server = SocketAddress(IpAddress::LoopbackV4(), coturn->port());
+  o.turn_username = credentials.username;
+  o.turn_password = credentials.password;
+  Run(IceRole::kControlling, IceMode::kFull, o);
+  ASSERT_NE(tern_->turn(), nullptr);
+  for (const Candidate& c : tern_->gathered()) EXPECT_EQ(c.type, CandidateType::kRelay);
+  EXPECT_GE(tern_->mux()->stats().relayed_received, 200u);
+  EXPECT_GE(tern_->mux()->stats().relayed_sent, 200u);
 }
 
 }  // namespace
