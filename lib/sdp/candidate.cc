@@ -34,7 +34,7 @@ absl::StatusOr<Candidate> ParseCandidate(std::string_view text) {
   if (StartsWith(text, "a=")) text.remove_prefix(2);
   if (StartsWithIgnoreCase(text, "candidate:")) text.remove_prefix(10);
   if (text.size() > kMaxCandidateLength) return Bad("longer than 1024 characters");
-  std::vector<std::string_view> f = SplitWhitespace(text);
+  Fields f = SplitWhitespace(text);
   if (f.size() < 8) return Bad("fewer than 8 fields");
   Candidate c;
   if (f[0].empty() || f[0].size() > 32 || !IsIceChars(f[0])) return Bad("foundation is not 1-32 ice-chars");

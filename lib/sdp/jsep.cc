@@ -532,7 +532,7 @@ absl::Status ValidateIceCredentials(std::string_view ufrag, std::string_view pwd
 absl::Status ValidateFingerprint(const Fingerprint& f) {
   size_t length = DigestLength(f.algorithm);
   if (length == 0) return Invalid(absl::StrCat("fingerprint hash function \"", ToAbsl(f.algorithm), "\" is not known"));
-  std::vector<std::string_view> bytes = Split(f.value, ':');
+  Fields bytes = Split(f.value, ':');
   bool ok = bytes.size() == length;
   for (std::string_view b : bytes) ok = ok && b.size() == 2 && IsHex(b[0]) && IsHex(b[1]);
   if (!ok) {

@@ -162,7 +162,7 @@ class Parser {
 };
 
 absl::Status Parser::ParseOrigin(std::string_view value) {
-  std::vector<std::string_view> f = SplitWhitespace(value);
+  Fields f = SplitWhitespace(value);
   if (f.size() != 6) return Fail("o= needs 6 fields: username sess-id sess-version nettype addrtype address");
   if (!IsVisible(f[0])) return Fail("o= username is not visible text");
   if (f[1].size() > 32 || !ParseDecimal(f[1].substr(0, 20))) return Fail("o= sess-id is not 1-32 digits");
@@ -179,7 +179,7 @@ absl::Status Parser::ParseOrigin(std::string_view value) {
 }
 
 absl::StatusOr<ConnectionData> Parser::ParseConnection(std::string_view value) const {
-  std::vector<std::string_view> f = SplitWhitespace(value);
+  Fields f = SplitWhitespace(value);
   if (f.size() != 3) return Fail("c= needs 3 fields: nettype addrtype address");
   if (!IsToken(f[0]) || !IsToken(f[1])) return Fail("c= nettype or addrtype is not a token");
   if (!IsVisible(f[2]) || f[2].size() > 255) return Fail("c= address is not visible text");
@@ -241,7 +241,7 @@ absl::Status Parser::ParseSessionLine(char type, std::string_view value) {
       return absl::OkStatus();
     }
     case 't': {
-      std::vector<std::string_view> f = SplitWhitespace(value);
+      Fields f = SplitWhitespace(value);
       if (f.size() != 2) return Fail("t= needs 2 fields: start-time stop-time");
       std::optional<uint64_t> start = ParseDecimal(f[0]), stop = ParseDecimal(f[1]);
       if (!start || !stop) return Fail("t= times are not numbers");
@@ -269,7 +269,7 @@ absl::Status Parser::ParseSessionLine(char type, std::string_view value) {
 }
 
 absl::Status Parser::ParseMLine(std::string_view value, MediaSection& m) {
-  std::vector<std::string_view> f = SplitWhitespace(value);
+  Fields f = SplitWhitespace(value);
   if (f.size() < 4) return Fail("m= needs <media> <port> <proto> <fmt> ...");
   if (!IsToken(f[0])) return Fail("m= media is not a token");
   m.media = std::string(f[0]);
@@ -393,7 +393,7 @@ absl::StatusOr<bool> Parser::ParseTransportAttribute(
   }
   if (name == "fingerprint") {
     if (absl::Status s = need_value(); !s.ok()) return s;
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (f.size() != 2 || !IsToken(f[0]) || !IsVisible(f[1])) return Fail("a=fingerprint needs <hash-func> <fingerprint>");
     if (fingerprints.size() >= kMaxListItems) return Fail("too many a=fingerprint lines");
     fingerprints.push_back(Fingerprint{std::string(f[0]), std::string(f[1])});
@@ -456,7 +456,7 @@ absl::Status Parser::ParseSessionAttribute(std::string_view name, std::optional<
   if (*transport) return absl::OkStatus();
   if (name == "group") {
     if (!value || value->empty()) return Fail("a=group needs <semantics> <mid> ...");
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (f.empty() || !IsToken(f[0])) return Fail("a=group semantics is not a token");
     if (f.size() - 1 > kMaxMediaSections) return Fail("a=group names too many mids");
     if (d_.groups.size() >= kMaxListItems) return Fail("too many a=group lines");
@@ -467,7 +467,7 @@ absl::Status Parser::ParseSessionAttribute(std::string_view name, std::optional<
   }
   if (name == "msid-semantic") {
     if (!value || value->empty()) return Fail("a=msid-semantic needs a value");
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (f.size() - 1 > kMaxListItems) return Fail("a=msid-semantic names too many streams");
     if (d_.msid_semantics.size() >= kMaxListItems) return Fail("too many a=msid-semantic lines");
     MsidSemantic m{std::string(f[0]), {}};
@@ -536,7 +536,7 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
   if (name == "rtcp") {
     if (absl::Status s = need_value(); !s.ok()) return s;
     if (m.rtcp) return Fail("repeated a=rtcp");
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     std::optional<uint64_t> port = ParseDecimal(f[0]);
     if (!port || *port > 65535) return Fail("a=rtcp port is not 0-65535");
     RtcpAddress r{static_cast<uint16_t>(*port), std::nullopt};
@@ -551,7 +551,7 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
   }
   if (name == "msid") {
     if (absl::Status s = need_value(); !s.ok()) return s;
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (f.size() > 2) return Fail("a=msid needs <stream id> [<track id>]");
     if (m.msids.size() >= kMaxListItems) return Fail("too many a=msid lines");
     m.msids.push_back(Msid{std::string(f[0]), f.size() == 2 ? std::optional<std::string>(std::string(f[1]))
@@ -560,12 +560,12 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
   }
   if (rtp && name == "rtpmap") {
     if (absl::Status s = need_value(); !s.ok()) return s;
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (f.size() != 2) return Fail("a=rtpmap needs <payload type> <encoding>/<clock rate>[/<channels>]");
     absl::StatusOr<uint8_t> pt = PayloadTypeOf(f[0]);
     if (!pt.ok()) return Fail("a=rtpmap payload type is not a number 0-127");
     if (m.FindRtpMap(*pt)) return Fail(absl::StrCat("repeated a=rtpmap for payload type ", *pt));
-    std::vector<std::string_view> parts = Split(f[1], '/');
+    Fields parts = Split(f[1], '/');
     if (parts.size() < 2 || parts.size() > 3 || !IsToken(parts[0])) {
       return Fail("a=rtpmap needs <encoding>/<clock rate>[/<channels>]");
     }
@@ -626,7 +626,7 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
   }
   if (name == "ssrc-group") {
     if (absl::Status s = need_value(); !s.ok()) return s;
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (!IsToken(f[0])) return Fail("a=ssrc-group semantics is not a token");
     if (f.size() - 1 > kMaxListItems) return Fail("a=ssrc-group has too many ssrcs");
     SsrcGroup g{std::string(f[0]), {}};
@@ -641,7 +641,7 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
   }
   if (name == "rid") {
     if (absl::Status s = need_value(); !s.ok()) return s;
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (f.size() < 2 || f.size() > 3) return Fail("a=rid needs <id> send|recv [<restrictions>]");
     if (!IsRidId(f[0])) return Fail("a=rid id is not 1-255 of ALPHA / DIGIT / \"-\" / \"_\"");
     Rid r;
@@ -687,7 +687,7 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
   if (name == "simulcast") {
     if (absl::Status s = need_value(); !s.ok()) return s;
     if (m.simulcast) return Fail("repeated a=simulcast");
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (f.size() != 2 && f.size() != 4) return Fail("a=simulcast needs send|recv <streams> [recv|send <streams>]");
     Simulcast sim;
     bool seen_send = false, seen_recv = false;
@@ -738,7 +738,7 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
   if (name == "sctpmap") {
     if (absl::Status s = need_value(); !s.ok()) return s;
     if (m.sctpmap) return Fail("repeated a=sctpmap");
-    std::vector<std::string_view> f = SplitWhitespace(*value);
+    Fields f = SplitWhitespace(*value);
     if (f.size() < 2 || f.size() > 3) return Fail("a=sctpmap needs <number> <app> [<streams>]");
     std::optional<uint64_t> number = ParseDecimal(f[0]);
     if (!number || *number > 65535) return Fail("a=sctpmap number is not 0-65535");
@@ -777,6 +777,13 @@ class FormatOrder {
 
 void SortCodecAttributes(MediaSection& m) {
   FormatOrder order(m);
+  auto sorted = [&](const auto& list) {
+    for (size_t i = 1; i < list.size(); ++i) {
+      if (order(list[i].payload_type) < order(list[i - 1].payload_type)) return false;
+    }
+    return true;
+  };
+  if (sorted(m.rtpmaps) && sorted(m.fmtps) && sorted(m.rtcp_fbs)) return;  // as browsers write them
   std::stable_sort(m.rtpmaps.begin(), m.rtpmaps.end(),
                    [&](const RtpMap& a, const RtpMap& b) { return order(a.payload_type) < order(b.payload_type); });
   std::stable_sort(m.fmtps.begin(), m.fmtps.end(),
@@ -798,19 +805,27 @@ absl::StatusOr<SessionDescription> Parser::Run(std::string_view text) {
   d_.timings.clear();
   bool seen_t = false;
   size_t pos = 0;
+  const char* const data = text.data();
   while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
+    // One pass finds the line's end and its first control character (other than tab).
+    size_t end = pos;
+    size_t control = std::string_view::npos;
+    for (; end < text.size(); ++end) {
+      unsigned char c = static_cast<unsigned char>(data[end]);
+      if (c == '\n') break;
+      if (((c < 0x20 && c != '\t') || c == 0x7F) && control == std::string_view::npos) control = end;
+    }
     std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
     ++line_number_;
     if (line.size() > kMaxLineLength) return Fail(absl::StrCat("line is longer than ", kMaxLineLength, " bytes"));
     line = Trim(line);
-    if (line.empty()) continue;
-    for (char ch : line) {
-      unsigned char c = static_cast<unsigned char>(ch);
-      if ((c < 0x20 && c != '\t') || c == 0x7F) return Fail("control character in line");
+    // A control character is allowed only where Trim removed it (the CR of CRLF).
+    if (control != std::string_view::npos && control >= static_cast<size_t>(line.data() - data) &&
+        control < static_cast<size_t>(line.data() - data) + line.size()) {
+      return Fail("control character in line");
     }
+    pos = end + 1;
+    if (line.empty()) continue;
     if (line.size() < 2 || line[1] != '=' || line[0] < 'a' || line[0] > 'z') {
       return Fail("line is not <type>=<value> with a lowercase letter type");
     }

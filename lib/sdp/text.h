@@ -7,7 +7,12 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
+
 namespace tern::sdp {
+
+// Field lists of one SDP line: on the stack for the usual handful of fields.
+using Fields = absl::InlinedVector<std::string_view, 8>;
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -32,8 +37,8 @@ inline bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
 }
 
 // Fields separated by runs of spaces or tabs; no empty fields.
-inline std::vector<std::string_view> SplitWhitespace(std::string_view s) {
-  std::vector<std::string_view> out;
+inline Fields SplitWhitespace(std::string_view s) {
+  Fields out;
   size_t i = 0;
   while (i < s.size()) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
@@ -45,8 +50,8 @@ inline std::vector<std::string_view> SplitWhitespace(std::string_view s) {
 }
 
 // Fields separated by `sep`, empty ones included.
-inline std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
+inline Fields Split(std::string_view s, char sep) {
+  Fields out;
   size_t start = 0;
   while (true) {
     size_t at = s.find(sep, start);
