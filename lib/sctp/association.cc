@@ -116,6 +116,7 @@ class Association::Impl final : public PacketSink {
   std::optional<ChannelInfo> Channel(uint16_t channel) const;
   std::vector<uint16_t> ChannelIds() const;
   void Shutdown();
+  void Abort();
 
   AssociationState state() const { return state_; }
   bool interleaving() const { return interleaving_; }
@@ -332,6 +333,10 @@ absl::Status Association::Impl::HandleInput(ByteSpan packet, Timestamp now) {
   if (state_ == AssociationState::kNew) {
     ++stats_.packets_rejected;
     return absl::FailedPreconditionError("SCTP packet before Connect");
+  }
+  if (sock_ == nullptr) {
+    ++stats_.packets_rejected;
+    return absl::FailedPreconditionError("SCTP packet after Abort");
   }
   if (!VerifySctpChecksum(packet)) {  // usrsctp runs with the checksum offloaded to us
     ++stats_.packets_rejected;
@@ -1035,6 +1040,16 @@ void Association::Impl::Shutdown() {
   Process();
 }
 
+void Association::Impl::Abort() {
+  if (sock_ != nullptr) {
+    DrivingScope scope(id_);
+    usrsctp_close(sock_);  // SO_LINGER 0: sends ABORT through conn_output into the outbox
+    sock_ = nullptr;
+  }
+  OnAssociationEnded(absl::CancelledError("SCTP association aborted locally"));
+  next_timeout_ = std::nullopt;
+}
+
 AssociationStats Association::Impl::stats() const {
   AssociationStats s = stats_;
   s.outbound_streams = outbound_streams_;
@@ -1106,6 +1121,7 @@ size_t Association::BufferedAmount(uint16_t channel) const { return impl_->Buffe
 std::optional<ChannelInfo> Association::Channel(uint16_t channel) const { return impl_->Channel(channel); }
 std::vector<uint16_t> Association::ChannelIds() const { return impl_->ChannelIds(); }
 void Association::Shutdown() { impl_->Shutdown(); }
+void Association::Abort() { impl_->Abort(); }
 AssociationState Association::state() const { return impl_->state(); }
 bool Association::interleaving() const { return impl_->interleaving(); }
 size_t Association::max_send_message_size() const { return impl_->max_send_message_size(); }

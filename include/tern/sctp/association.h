@@ -209,8 +209,12 @@ class Association {
   std::optional<ChannelInfo> Channel(uint16_t channel) const;
   std::vector<uint16_t> ChannelIds() const;
 
-  // Graceful SHUTDOWN (RFC 4960 §9.2); kClosed follows.
+  // Graceful SHUTDOWN (RFC 4960 §9.2); kClosed follows once the peer confirms.
   void Shutdown();
+  // Immediate ABORT (RFC 4960 §9.1): queues the ABORT packet (drain PollTransmit to send it), ends the
+  // association now (kChannelClosed for every channel, then kClosed with kCancelled). Destroying an
+  // Association without Shutdown or Abort also aborts, but its ABORT packet is lost with it.
+  void Abort();
 
   AssociationState state() const;
   // True once connected when both sides support I-DATA (RFC 8260).

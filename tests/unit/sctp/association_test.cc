@@ -446,6 +446,29 @@ TEST(SctpAssociation, GracefulShutdownClosesBothSides) {
   }
 }
 
+TEST(SctpAssociation, AbortEndsBothSidesAtOnce) {
+  BackToBack link;
+  link.Connect();
+  auto id = Open(link.a(), "x");
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  link.a().Abort();
+  EXPECT_EQ(link.a().state(), AssociationState::kClosed);
+  EXPECT_FALSE(link.a().NextTimeout().has_value());
+  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kClosed); }, Duration::Seconds(5)));
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(link.Has(i, Event::Type::kChannelClosed, *id));
+    for (const Event& e : link.events(i)) {
+      if (e.type == Event::Type::kClosed) {
+        EXPECT_FALSE(e.status.ok());
+      }
+    }
+  }
+  EXPECT_EQ(link.b().state(), AssociationState::kClosed);
+  EXPECT_EQ(link.a().Send(*id, MessageKind::kText, AsBytes("x")).code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(link.a().OpenChannel({}).ok());
+}
+
 TEST(SctpAssociation, IdleAssociationAsksForSparseTimeouts) {
   BackToBack link;
   link.Connect();
