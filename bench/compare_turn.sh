@@ -13,7 +13,7 @@
 # Environment: TERN_TURNSERVER (default build/release/... or build/turnsrv-release/...), RUNS (3), PROCS
 # (uclient processes at once, 2; one uclient cannot load a server), CLIENTS (-m per process, 50), MSGS
 # (-n per client, 1000), INTERVAL (-z ms between a session's messages, 2), SIZES ("160 1200"), MODES
-# ("channel send"), HOLD (0 = skip the RSS test), OUT (a directory for raw outputs; default a temp dir).
+# ("channel send"), HOLD (0 = skip the RSS test; SIZES= empty skips the load runs), OUT (a directory for raw outputs; default a temp dir).
 # A relayed packet is one message in one direction through the server: relayed = sent + echoed.
 # Medians over RUNS are printed per cell. Everything binds to 127.0.0.1 only.
 set -euo pipefail
@@ -36,7 +36,7 @@ PROCS="${PROCS:-2}"
 CLIENTS="${CLIENTS:-50}"
 MSGS="${MSGS:-1000}"
 INTERVAL="${INTERVAL:-2}"
-SIZES="${SIZES:-160 1200}"
+SIZES="${SIZES-160 1200}"
 MODES="${MODES:-channel send}"
 HOLD="${HOLD:-0}"
 OUT="${OUT:-$(mktemp -d /tmp/compare_turn.XXXXXX)}"
@@ -60,8 +60,8 @@ write_configs() {
 listening-port=$PORT
 listening-ip=127.0.0.1
 relay-ip=127.0.0.1
-min-port=40000
-max-port=63000
+min-port=10000
+max-port=32000
 fingerprint
 use-auth-secret
 static-auth-secret=$SECRET
@@ -77,8 +77,8 @@ EOF
 listening-port=$PORT
 listening-ip=127.0.0.1
 relay-ip=127.0.0.1
-min-port=40000
-max-port=63000
+min-port=10000
+max-port=32000
 fingerprint
 use-auth-secret
 static-auth-secret=$SECRET
@@ -117,6 +117,10 @@ stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 fd_count() { ls "/proc/$1/fd" | wc -l; }
+# UDP sockets of process $1 bound to 127.0.0.1 in the relay port range: one per allocation on both servers.
+relay_count() {
+  ss -Huanp 2>/dev/null | awk -v p="pid=$1," '$0 ~ p { n = split($4, a, ":"); port = a[n]; if (port >= 10000 && port <= 32000) c++ } END { print c + 0 }'
+}
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"} else if (NR%2) {print a[(NR+1)/2]} else {printf "%.6g\n", (a[NR/2]+a[NR/2+1])/2}}'; }
 
@@ -189,41 +193,41 @@ for size in $SIZES; do
 done
 
 if ((HOLD > 0)); then
-  echo "# holding about $HOLD allocations (uclient -h keeps them open): RSS per allocation"
-  # The same uclient commands make the same allocations on both servers; tern's metrics count them.
-  held=0
+  HOLD_PROCS="${HOLD_PROCS:-10}"
+  echo "# holding about $HOLD allocations ($HOLD_PROCS uclient -h processes keep them open): RSS per allocation"
   for server in tern coturn; do
     pid=$(start_server "$server")
     pids_to_kill+=("$pid")
     sleep 0.5
     rss0=$(rss_kb "$pid"); fd0=$(fd_count "$pid")
-    per=$(((HOLD / 2 + PROCS - 1) / PROCS))  # uclient makes two allocations per client (see RESULTS.md)
+    # uclient makes two allocations per client (-m) with -c; one process with thousands of clients reuses
+    # local ports and trips over 437, so spread them over several processes.
+    per=$(((HOLD / 2 + HOLD_PROCS - 1) / HOLD_PROCS))
     upids=()
-    for i in $(seq 1 "$PROCS"); do
-      turnutils_uclient -W "$SECRET" -u "hold$i" -L 127.0.0.1 -e 127.0.0.1 -r "$PEER_PORT" -m "$per" -l 100 -n 1 \
-        -z 1000 -c -h -p "$PORT" 127.0.0.1 >"$OUT/$server.hold$i.out" 2>&1 &
+    for i in $(seq 1 "$HOLD_PROCS"); do
+      turnutils_uclient -W "$SECRET" -u "hold$i" -e 127.0.0.1 -r "$PEER_PORT" -m "$per" -l 100 -n 1 \
+        -z 1000 -c -s -h -p "$PORT" 127.0.0.1 >"$OUT/$server.hold$i.out" 2>&1 &
       upids+=($!)
+      sleep 0.2
     done
-    # Wait until the number of open descriptors stops growing (allocations made), at most 180 s.
-    last=-1
+    # Wait until the relay sockets stop growing for 3 s (allocations made), at most 180 s.
+    last=-1; stable=0
     for _ in $(seq 1 180); do
       sleep 1
-      now=$(fd_count "$pid")
-      if ((now == last && now > fd0 + 10)); then break; fi
+      now=$(relay_count "$pid")
+      if ((now == last && now > 0)); then stable=$((stable + 1)); else stable=0; fi
+      ((stable >= 3)) && break
       last=$now
     done
-    rss1=$(rss_kb "$pid"); fd1=$(fd_count "$pid")
-    if [[ "$server" == tern ]]; then
-      held=$(curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | awk '$1 == "tern_turn_allocations" {print $2}')
-    fi
+    rss1=$(rss_kb "$pid"); fd1=$(fd_count "$pid"); held=$(relay_count "$pid")
     for p in "${upids[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${upids[@]}"; do wait "$p" 2>/dev/null || true; done
     stop_server "$pid"
-    if ((${held:-0} > 0)); then
+    if ((held > 0)); then
       printf '%-8s allocations %6d (fds +%d)  RSS %7d -> %7d KiB  = %.2f KiB per allocation\n' "$server" "$held" \
         "$((fd1 - fd0))" "$rss0" "$rss1" "$(awk -v a="$rss0" -v b="$rss1" -v n="$held" 'BEGIN {print (b - a) / n}')"
     else
-      echo "$server: no allocations counted (see $OUT/$server.hold*.out)"
+      echo "$server: no allocations held (see $OUT/$server.hold*.out)"
     fi
   done
 fi

@@ -65,7 +65,8 @@ uint16_t PickFreePort() {
   static std::mt19937 rng(static_cast<unsigned>(getpid()) ^
                           static_cast<unsigned>(Clock::now().time_since_epoch().count()));
   for (int attempt = 0; attempt < 1000; ++attempt) {
-    const uint16_t port = static_cast<uint16_t>(20000 + rng() % 12000);
+    // Below the kernel's ephemeral range (32768-60999) so that client sockets never take them.
+    const uint16_t port = static_cast<uint16_t>(28000 + rng() % 4700);
     if (CanBind(SOCK_DGRAM, port) && CanBind(SOCK_STREAM, port)) return port;
   }
   return 0;
@@ -172,10 +173,10 @@ std::unique_ptr<TernTurnServerProcess> TernTurnServerProcess::Start(const TernSe
   p->port_ = PickFreePort();
   p->tls_port_ = PickFreePort();
   p->metrics_port_ = PickFreePort();
-  // A relay range of 200 ports, all free now.
+  // A relay range of 200 ports, all free now, below the ephemeral range and the ports above.
   static std::mt19937 rng(static_cast<unsigned>(getpid()) * 7919u);
   for (int attempt = 0; attempt < 100 && p->min_relay_port_ == 0; ++attempt) {
-    const uint16_t base = static_cast<uint16_t>(33000 + rng() % 20000);
+    const uint16_t base = static_cast<uint16_t>(10000 + rng() % 17800);
     bool free = true;
     for (uint16_t q = base; q < base + 200 && free; ++q) free = CanBind(SOCK_DGRAM, q);
     if (free) {

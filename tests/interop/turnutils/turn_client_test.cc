@@ -175,12 +175,12 @@ class TernClientAgainstTernServer : public ::testing::Test {
     relay.tls = true;
     relay.extra_lines = {"allowed-peer-ip=127.0.0.1"};
     relay_ = TernTurnServerProcess::Start(relay, &error).release();
-    if (relay_ == nullptr) error_ = new std::string("relay server: " + error);
+    if (relay_ == nullptr && error_ == nullptr) error_ = new std::string("relay server: " + error);
     // Default policy (no allow list) and a quota of one allocation per user.
     TernServerOptions strict;
     strict.extra_lines = {"user-quota=1", "total-quota=100"};
     strict_ = TernTurnServerProcess::Start(strict, &error).release();
-    if (strict_ == nullptr) error_ = new std::string("strict server: " + error);
+    if (strict_ == nullptr && error_ == nullptr) error_ = new std::string("strict server: " + error);
   }
   static void TearDownTestSuite() {
     delete relay_;

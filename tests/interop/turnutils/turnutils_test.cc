@@ -83,9 +83,9 @@ class Turnutils : public ::testing::Test {
     // turnutils_peer listens on 127.0.0.1, which the default policy refuses.
     o.extra_lines = {"allowed-peer-ip=127.0.0.1"};
     server_ = TernTurnServerProcess::Start(o, &error).release();
-    if (server_ == nullptr) error_ = new std::string("tern-turnserver: " + error);
+    if (server_ == nullptr && error_ == nullptr) error_ = new std::string("tern-turnserver: " + error);
     peer_ = TurnutilsPeer::Start(&error).release();
-    if (peer_ == nullptr) error_ = new std::string("turnutils_peer: " + error);
+    if (peer_ == nullptr && error_ == nullptr) error_ = new std::string("turnutils_peer: " + error);
   }
   static void TearDownTestSuite() {
     delete peer_;
