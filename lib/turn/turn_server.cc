@@ -57,6 +57,39 @@ constexpr size_t kMaxRelayPayload = 65535 - 64;
 constexpr size_t kMaxPooledBuffers = 256;
 constexpr size_t kStreamBufferKeepCapacity = 4096;
 
+// A FIFO on a ring buffer: unlike std::deque, cycling elements through it never allocates once it has
+// grown to the high-water mark (the per-packet Transmit path).
+template <typename T>
+class RingQueue {
+ public:
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  // A slot at the back to overwrite (it holds a moved-from T).
+  T& emplace_back() {
+    if (size_ == buf_.size()) Grow();
+    T& slot = buf_[(head_ + size_) % buf_.size()];
+    ++size_;
+    return slot;
+  }
+  T pop_front() {
+    T v = std::move(buf_[head_]);
+    head_ = (head_ + 1) % buf_.size();
+    --size_;
+    return v;
+  }
+
+ private:
+  void Grow() {
+    std::vector<T> bigger(std::max<size_t>(16, buf_.size() * 2));
+    for (size_t i = 0; i < size_; ++i) bigger[i] = std::move(buf_[(head_ + i) % buf_.size()]);
+    buf_.swap(bigger);
+    head_ = 0;
+  }
+  std::vector<T> buf_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
 // A token bucket: `rate` tokens per second up to `burst`.
 struct TokenBucket {
   double tokens = 0;
@@ -267,7 +300,7 @@ class TurnServer::Impl {
   bool wildcard_listening_ = false;
   size_t relay_rr_ = 0;
 
-  std::deque<Transmit> transmits_;
+  RingQueue<Transmit> transmits_;
   std::deque<TurnServerEvent> events_;
   std::vector<std::vector<uint8_t>> pool_;
 };
@@ -849,7 +882,8 @@ std::string TurnServer::Impl::MakeNonce(const IpAddress& client, Timestamp now) 
   uint32_t expiry = static_cast<uint32_t>((now + config_.nonce_lifetime).us() / 1000000);
   absl::StrAppend(&prefix, absl::StrFormat("%08x", expiry));
   uint8_t mac[20];
-  const ByteSpan parts[] = {AsBytes(prefix), client.Unmapped().bytes()};
+  const IpAddress ip = client.Unmapped();  // bytes() points into it: keep it alive
+  const ByteSpan parts[] = {AsBytes(prefix), ip.bytes()};
   nonce_key_.HmacSha1(parts, mac);
   absl::StrAppend(&prefix, Hex(ByteSpan(mac, 8)));
   return prefix;
@@ -861,7 +895,8 @@ TurnServer::Impl::NonceCheck TurnServer::Impl::CheckNonce(std::string_view nonce
   std::string_view signed_part = nonce.substr(0, nonce.size() - 16);
   std::string_view mac_hex = nonce.substr(nonce.size() - 16);
   uint8_t mac[20];
-  const ByteSpan parts[] = {AsBytes(signed_part), client.Unmapped().bytes()};
+  const IpAddress ip = client.Unmapped();
+  const ByteSpan parts[] = {AsBytes(signed_part), ip.bytes()};
   nonce_key_.HmacSha1(parts, mac);
   if (Hex(ByteSpan(mac, 8)) != mac_hex) return NonceCheck::kStale;
   std::string_view expiry_hex = signed_part.substr(signed_part.size() - 8);
@@ -1673,9 +1708,7 @@ void TurnServer::HandleTimeout(Timestamp now) { impl_->HandleTimeout(now); }
 
 std::optional<Transmit> TurnServer::PollTransmit() {
   if (impl_->transmits_.empty()) return std::nullopt;
-  Transmit t = std::move(impl_->transmits_.front());
-  impl_->transmits_.pop_front();
-  return t;
+  return impl_->transmits_.pop_front();
 }
 
 std::optional<TurnServerEvent> TurnServer::PollEvent() {
