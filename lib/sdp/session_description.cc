@@ -159,6 +159,7 @@ class Parser {
   bool seen_v_ = false, seen_o_ = false, seen_s_ = false, seen_i_ = false, seen_u_ = false, seen_c_ = false,
        seen_z_ = false, seen_k_ = false;
   bool seen_media_i_ = false, seen_media_k_ = false;
+  bool media_is_rtp_ = false;
 };
 
 absl::Status Parser::ParseOrigin(std::string_view value) {
@@ -293,6 +294,7 @@ absl::Status Parser::ParseMLine(std::string_view value, MediaSection& m) {
     return Fail(absl::StrCat("m= line has more than ", kMaxFormatsPerSection, " formats"));
   }
   bool rtp = m.IsRtp();
+  media_is_rtp_ = rtp;
   for (size_t i = 3; i < f.size(); ++i) {
     if (rtp) {
       std::optional<uint64_t> pt = ParseDecimal(f[i]);
@@ -512,7 +514,7 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
     if (!v || *v > 0xFFFFFFFFu) return std::nullopt;
     return static_cast<uint32_t>(*v);
   };
-  const bool rtp = m.IsRtp();
+  const bool rtp = media_is_rtp_;  // m.IsRtp(), computed once per section in ParseMLine
 
   if (name == "mid") {
     if (absl::Status s = need_value(); !s.ok()) return s;
@@ -819,10 +821,13 @@ absl::StatusOr<SessionDescription> Parser::Run(std::string_view text) {
     ++line_number_;
     if (line.size() > kMaxLineLength) return Fail(absl::StrCat("line is longer than ", kMaxLineLength, " bytes"));
     line = Trim(line);
-    // A control character is allowed only where Trim removed it (the CR of CRLF).
-    if (control != std::string_view::npos && control >= static_cast<size_t>(line.data() - data) &&
-        control < static_cast<size_t>(line.data() - data) + line.size()) {
-      return Fail("control character in line");
+    // A control character is allowed only where Trim removed it (the CR of CRLF); the common case,
+    // no control character at all, needs no second look.
+    if (control != std::string_view::npos) {
+      for (char ch : line) {
+        unsigned char c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t') || c == 0x7F) return Fail("control character in line");
+      }
     }
     pos = end + 1;
     if (line.empty()) continue;

@@ -445,6 +445,55 @@ TEST(JsepAnswer, ChromeOfferWithoutLocalTracksUsesDefaultsRecvOnly) {
   EXPECT_EQ(safari_answer->media[1].formats, (std::vector<std::string>{"100", "101"}));
 }
 
+TEST(JsepAnswer, PionSfuReceivingSimulcastGetsOurSendLayers) {
+  JsepSession b(Options("2"), TransportB());
+  b.AddMedia(Audio());
+  MediaSpec video = Video();
+  video.send_layers = {{"f", false}, {"h", false}, {"q", false}};
+  b.AddMedia(video);
+  SessionDescription offer = MustParse(ReadSample("pion_av_simulcast_offer"));
+  ASSERT_TRUE(b.SetRemoteDescription(SdpType::kOffer, offer).ok());
+  absl::StatusOr<SessionDescription> answer = b.CreateAnswer();
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  const MediaSection& v = answer->media[1];
+  EXPECT_EQ(v.direction, Direction::kSendOnly);  // Pion only receives
+  ASSERT_TRUE(v.simulcast.has_value());
+  EXPECT_EQ(v.simulcast->send.size(), 3u);
+  EXPECT_TRUE(v.simulcast->recv.empty());
+  ASSERT_EQ(v.rids.size(), 3u);
+  EXPECT_EQ(v.rids[0], (Rid{"f", RidDirection::kSend, {}, {}}));
+  EXPECT_EQ(v.formats, (std::vector<std::string>{"96", "97"}));  // Pion's H264 is 42001f, ours 42e01f
+  EXPECT_EQ(v.msids[0], (Msid{"stream", "video-track"}));
+  EXPECT_EQ(answer->media[0].formats, std::vector<std::string>{"111"});
+  EXPECT_EQ(answer->media[0].direction, Direction::kSendRecv);
+  ASSERT_TRUE(b.SetLocalDescription(SdpType::kAnswer, *answer).ok());
+  std::vector<SimulcastLayer> layers = {{"f", false}, {"h", false}, {"q", false}};
+  EXPECT_EQ(b.negotiated()->media[1].send_layers, layers);
+  EXPECT_TRUE(b.negotiated()->media[1].receive_layers.empty());
+  EXPECT_EQ(b.negotiated()->remote_candidates.size(), 2u);  // components 1 and 2
+}
+
+TEST(JsepAnswer, AiortcAudioVideoOffer) {
+  JsepOptions options = Options("2");
+  options.audio_codecs = {Opus()};
+  options.video_codecs = Video().codecs;
+  options.video_extensions = {{1, "urn:ietf:params:rtp-hdrext:sdes:mid"}};
+  JsepSession b(options, TransportB());
+  ASSERT_TRUE(b.SetRemoteDescription(SdpType::kOffer, MustParse(ReadSample("aiortc_av_offer"))).ok());
+  absl::StatusOr<SessionDescription> answer = b.CreateAnswer();
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->media[0].formats, std::vector<std::string>{"96"});  // aiortc's opus
+  // VP8 + rtx, and the 42e01f H264 + rtx; aiortc's 42001f H264 is another profile.
+  EXPECT_EQ(answer->media[1].formats, (std::vector<std::string>{"97", "98", "101", "102"}));
+  EXPECT_EQ(answer->media[1].extmaps.size(), 1u);
+  ASSERT_TRUE(b.SetLocalDescription(SdpType::kAnswer, *answer).ok());
+  const NegotiatedSession& n = *b.negotiated();
+  EXPECT_EQ(n.remote_fingerprints.size(), 3u);
+  EXPECT_EQ(n.remote_candidates.size(), 1u);
+  EXPECT_EQ(n.media[1].remote_ssrc_groups[0].ssrcs, (std::vector<uint32_t>{2756184413u, 3129577164u}));
+  EXPECT_EQ(n.media[1].direction, Direction::kRecvOnly);
+}
+
 TEST(JsepAnswer, AiortcLegacyOfferIsAnsweredInKind) {
   JsepSession b(Options("2"), TransportB());
   SessionDescription offer = MustParse(ReadSample("aiortc_datachannel_offer_legacy"));

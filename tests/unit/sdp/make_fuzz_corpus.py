@@ -3,7 +3,8 @@
 
 Seeds: every sample in tests/unit/sdp/samples/ (CRLF as written, and with LF line ends), each cut
 short in the middle of a line, a few with one line broken in a way the parser must refuse, small
-descriptions for the less common line types, and bare candidate lines. Run from anywhere:
+descriptions for the less common line types, and bare candidate lines. Files named regression_* (inputs
+that once broke an invariant) are kept. Run from anywhere:
     python3 tests/unit/sdp/make_fuzz_corpus.py
 """
 import hashlib
@@ -51,7 +52,8 @@ def write(name, data):
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.iterdir():
-        old.unlink()
+        if not old.name.startswith("regression_"):  # inputs the fuzzer found stay
+            old.unlink()
     for sample in sorted((HERE / "samples").glob("*.sdp")):
         text = sample.read_bytes()
         stem = sample.stem

@@ -19,7 +19,8 @@ inline std::vector<std::string> SampleNames() {
   return {"chrome_datachannel_offer",  "chrome_datachannel_answer",  "chrome_av_simulcast_offer",
           "firefox_datachannel_offer", "firefox_datachannel_answer", "firefox_av_simulcast_offer",
           "safari_av_offer",           "pion_datachannel_offer",     "pion_datachannel_answer",
-          "aiortc_datachannel_offer_legacy", "aiortc_datachannel_answer", "sfu_ice_lite_offer"};
+          "aiortc_datachannel_offer_legacy", "aiortc_datachannel_answer", "sfu_ice_lite_offer",
+          "pion_av_simulcast_offer",   "aiortc_av_offer"};
 }
 
 // The sample's bytes; fails the test (loudly) when the file is missing.
