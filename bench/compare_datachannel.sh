@@ -9,7 +9,7 @@
 #   ROUNDS         alternating rounds of setup + throughput (default 3); each figure is the median
 #                  over rounds (setup p99 is the median of the per-round p99s of 50 samples)
 #   PAIRS          pairs held open for RSS and the loaded setup (default 1000; run once per side)
-#   SECONDS        seconds per throughput run (default 3)
+#   RUN_SECONDS    seconds per throughput run (default 3)
 #   SAMPLES        setups per round (default 50)
 #   TERN_LOOPS     tern Runtime loop threads (default 2 = the cores Go uses here: GOMAXPROCS)
 #   TERN_BENCH_BUILD_DIR  an already configured build directory (else build/release via the preset)
@@ -21,7 +21,7 @@ set -euo pipefail
 
 ROUNDS=${1:-${ROUNDS:-3}}
 PAIRS=${PAIRS:-1000}
-SECONDS_PER_RUN=${SECONDS:-3}
+SECONDS_PER_RUN=${RUN_SECONDS:-3}  # not $SECONDS: bash counts seconds in it
 SAMPLES=${SAMPLES:-50}
 TERN_LOOPS=${TERN_LOOPS:-2}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -104,6 +104,7 @@ def load(impl):
                 out.setdefault(f"cpu_{k}", []).append(m["cpu_s_per_gb"])
             elif m["metric"] == "rss_per_pc_kib":
                 out.setdefault("rss", []).append(m["per_pc"])
+                out.setdefault("idle_cpu", []).append(m["idle_cpu_cores"])
     return out
 
 tern, pion = load("tern"), load("pion")
@@ -130,6 +131,7 @@ rows = [
     ("Throughput, 1 KiB messages (messages/s)", "msgs_1k", True, "≥ 300,000", lambda t, p: t >= 300000),
     ("  CPU seconds per GB, 1 KiB", "cpu_1k", False, "", None),
     (f"RSS per connected PeerConnection, {pairs} pairs (KiB)", "rss", False, "≤ 64", lambda t, p: t <= 64),
+    (f"  CPU used by {pairs} idle pairs (cores)", "idle_cpu", False, "", None),
 ]
 print(f"Data channels on 127.0.0.1: tern vs Pion 3.1.56, medians of {rounds} alternating rounds "
       f"(RSS and loaded setup: one run each); tern Runtime with {loops} loop threads, Go GOMAXPROCS=2\n")

@@ -11,7 +11,8 @@
 //     the whole process (getrusage)
 //   {"metric":"rss_per_pc_kib","pairs":N,...}
 //     RSS growth per connected PeerConnection with one open channel, holding N pairs (after
-//     malloc_trim, as the anchor runs the Go GC and FreeOSMemory)
+//     malloc_trim, as the anchor runs the Go GC and FreeOSMemory), and the CPU the idle pairs use
+//     (cores, over 2 s)
 //
 // It is a plain program rather than a Google Benchmark: its figures are distributions over whole
 // connections (median and p99 of setups, RSS per connection), which the anchor reports the same way.
@@ -227,6 +228,7 @@ void MeasureThroughput(tern::Runtime& runtime, size_t size, double seconds) {
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   const double cpu = CpuSeconds() - cpu0;
+  if (received_bytes.load() == 0 || elapsed <= 0) Fatal("no data moved");
   if (received_messages.load() < sent.load()) {
     Fatal("only " + std::to_string(received_messages.load()) + " of " + std::to_string(sent.load()) + " arrived");
   }
@@ -296,11 +298,15 @@ int main(int argc, char** argv) {
       held.push_back(Connect(*runtime, &t));
     }
     const long after = SettledRssKiB();
-    char buf[256];
+    // What the idle pairs cost: CPU over 2 s with nothing sent (keepalives, consent checks, timers).
+    const double cpu0 = CpuSeconds();
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    const double idle_cores = (CpuSeconds() - cpu0) / 2;
+    char buf[320];
     std::snprintf(buf, sizeof(buf),
                   "{\"metric\":\"rss_per_pc_kib\",\"pairs\":%d,\"per_pc\":%.2f,\"rss_before_kib\":%ld,"
-                  "\"rss_after_kib\":%ld}",
-                  pairs, static_cast<double>(after - before) / (2.0 * pairs), before, after);
+                  "\"rss_after_kib\":%ld,\"idle_cpu_cores\":%.4f}",
+                  pairs, static_cast<double>(after - before) / (2.0 * pairs), before, after, idle_cores);
     Emit(buf);
     MeasureSetup(*runtime, samples, pairs);
     held.clear();

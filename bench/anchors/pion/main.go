@@ -5,7 +5,8 @@
 //	{"metric":"setup_ms","pairs_open":N,"median":..,"p99":..,"samples":50}
 //	  CreateOffer -> the channel open on both sides (offer/answer and candidates passed in process)
 //	{"metric":"rss_per_pc_kib","pairs":N,...}
-//	  RSS growth per connected PeerConnection with one open channel, holding N pairs
+//	  RSS growth per connected PeerConnection with one open channel, holding N pairs, and the CPU
+//	  the idle pairs use (cores, over 2 s)
 //	{"metric":"throughput","size":S,"messages_per_s":..,"mb_per_s":..,"cpu_s_per_gb":..}
 //	  one reliable ordered channel, S-byte binary messages for -seconds; the sender keeps at most
 //	  -high-water-kib buffered (default 1024) and waits for OnBufferedAmountLow at half of it
@@ -37,9 +38,13 @@ import (
 )
 
 var api *webrtc.API
+var dtlsRetransmit time.Duration // -dtls-retransmit-ms; 0 keeps Pion's default (1 s)
 
 func newAPI() *webrtc.API {
 	var se webrtc.SettingEngine
+	if dtlsRetransmit > 0 {
+		se.SetDTLSRetransmissionInterval(dtlsRetransmit)
+	}
 	se.DetachDataChannels()
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -50,7 +55,10 @@ func newAPI() *webrtc.API {
 }
 
 func emit(m map[string]interface{}) {
-	b, _ := json.Marshal(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		fatal("json: %v (%v)", err, m)
+	}
 	fmt.Println(string(b))
 }
 
@@ -299,6 +307,9 @@ func measureThroughput(size int, seconds float64) {
 	if messages < sent {
 		fatal("only %d of %d messages arrived", messages, sent)
 	}
+	if received == 0 || elapsed <= 0 {
+		fatal("no data moved in %.3f s", elapsed)
+	}
 	bytes := float64(received)
 	emit(map[string]interface{}{"metric": "throughput", "size": size, "messages": messages, "seconds": elapsed,
 		"messages_per_s": float64(messages) / elapsed, "mb_per_s": bytes / elapsed / 1e6,
@@ -311,7 +322,9 @@ func main() {
 	seconds := flag.Float64("seconds", 3, "seconds per throughput run")
 	only := flag.String("only", "", "comma-separated subset: setup,throughput,pairs")
 	hwKiB := flag.Uint64("high-water-kib", 1024, "sender keeps at most this much buffered (KiB)")
+	dtlsMs := flag.Int("dtls-retransmit-ms", 0, "DTLS retransmission interval (0: Pion's default, 1 s)")
 	flag.Parse()
+	dtlsRetransmit = time.Duration(*dtlsMs) * time.Millisecond
 	highWater = *hwKiB * 1024
 	api = newAPI()
 	want := func(s string) bool { return *only == "" || strings.Contains(*only, s) }
@@ -334,9 +347,12 @@ func main() {
 			held = append(held, p)
 		}
 		after := settledRSS()
+		cpu0 := cpuSeconds()
+		time.Sleep(2 * time.Second)
+		idle := (cpuSeconds() - cpu0) / 2
 		emit(map[string]interface{}{"metric": "rss_per_pc_kib", "pairs": *pairs,
 			"per_pc": float64(after-before) / float64(2**pairs), "rss_before_kib": before, "rss_after_kib": after,
-			"goroutines": runtime.NumGoroutine()})
+			"goroutines": runtime.NumGoroutine(), "idle_cpu_cores": idle})
 		measureSetup(*samples, *pairs)
 		for _, p := range held {
 			p.close()

@@ -257,7 +257,8 @@ absl::Status InteropMatrix::RunBulk() {
     (void)opened;
     const int64_t count = kTotal / static_cast<int64_t>(r.size);
     if (r.size > options_.subject.max_send) {
-      Log(Cat("skip ", label, ": ", subject_.name(), " cannot send ", r.size, " B"));
+      Log(Cat("skip ", label, ": ", subject_.name(), " may not send ", r.size,
+              " B here (its own limit, or the peer's a=max-message-size)"));
       continue;
     }
     if (r.size <= options_.peer.max_send) {
