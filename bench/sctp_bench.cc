@@ -101,7 +101,8 @@ void BM_Throughput(benchmark::State& state) {
   for (auto _ : state) {
     // Keep about 1 MiB waiting in the channel's queue beyond what the stack holds.
     while (pair.a().BufferedAmount(pair.channel()) > 1024 * 1024) pair.Pump();
-    if (!pair.a().Send(pair.channel(), MessageKind::kBinary, message).ok()) state.SkipWithError("Send failed");
+    if (!pair.a().Send(pair.channel(), MessageKind::kBinary, message).ok())
+      state.SkipWithError("Send failed");
     ++sent;
     pair.Pump();
   }

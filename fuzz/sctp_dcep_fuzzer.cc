@@ -29,7 +29,8 @@ void CheckParse(ByteSpan input) {
     TERN_FUZZ_CHECK(input.size() == kDataChannelOpenHeaderSize + open->label.size() + open->protocol.size());
     absl::StatusOr<std::vector<uint8_t>> rebuilt = BuildDataChannelOpen(*open);
     TERN_FUZZ_CHECK_OK(rebuilt.status());
-    TERN_FUZZ_CHECK(rebuilt->size() == input.size() && std::memcmp(rebuilt->data(), input.data(), input.size()) == 0);
+    TERN_FUZZ_CHECK(rebuilt->size() == input.size() &&
+                    std::memcmp(rebuilt->data(), input.data(), input.size()) == 0);
     absl::StatusOr<DataChannelOpen> again = ParseDataChannelOpen(*rebuilt);
     TERN_FUZZ_CHECK_OK(again.status());
     TERN_FUZZ_CHECK(*again == *open);
@@ -45,7 +46,8 @@ void CheckBuild(ByteSpan input) {
   uint8_t channel_type = 0;
   uint16_t priority = 0, label_size = 0;
   uint32_t reliability = 0;
-  if (!r.ReadU8(&channel_type) || !r.ReadU16(&priority) || !r.ReadU32(&reliability) || !r.ReadU16(&label_size)) {
+  if (!r.ReadU8(&channel_type) || !r.ReadU16(&priority) || !r.ReadU32(&reliability) ||
+      !r.ReadU16(&label_size)) {
     return;
   }
   ByteSpan rest = r.rest();

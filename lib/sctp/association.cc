@@ -62,8 +62,8 @@ struct ChannelRecord {
   bool reset_wanted = false;  // closing: reset the outgoing stream once the queue is empty
   bool reset_requested = false;
   int reset_attempts = 0;
-  bool out_reset = false;  // our outgoing stream is reset
-  bool in_reset = false;   // the peer's outgoing stream is reset
+  bool out_reset = false;                   // our outgoing stream is reset
+  bool in_reset = false;                    // the peer's outgoing stream is reset
   std::vector<uint8_t> deprecated_partial;  // PPID 52/54 pieces
 };
 
@@ -150,12 +150,15 @@ class Association::Impl final : public PacketSink {
   void MaybeFinishClose(uint16_t sid);
   void Flush();
   enum class SendResult { kSent, kWouldBlock, kFailed };
-  SendResult SendOne(uint16_t sid, const ChannelRecord& ch, ByteSpan bytes, uint32_t ppid, bool dcep, int* error);
+  SendResult SendOne(uint16_t sid, const ChannelRecord& ch, ByteSpan bytes, uint32_t ppid, bool dcep,
+                     int* error);
   void PopFront(uint16_t sid, ChannelRecord& ch);
   void RequestResets();
   void UpdateNextTimeout();
   void ChannelError(uint16_t sid, absl::Status status);
-  uint16_t StreamLimit() const { return state_ == AssociationState::kConnected ? outbound_streams_ : config_.max_streams; }
+  uint16_t StreamLimit() const {
+    return state_ == AssociationState::kConnected ? outbound_streams_ : config_.max_streams;
+  }
 
   const AssociationConfig config_;
   struct socket* sock_ = nullptr;
@@ -216,7 +219,8 @@ absl::Status Association::Impl::Init() {
   if (absl::Status s = SetOption(IPPROTO_SCTP, SCTP_RECVRCVINFO, on, "SCTP_RECVRCVINFO"); !s.ok()) return s;
   // Level 2: pieces of messages on different streams may interleave in recvv (required for I-DATA).
   int interleave = 2;
-  if (absl::Status s = SetOption(IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, interleave, "SCTP_FRAGMENT_INTERLEAVE");
+  if (absl::Status s =
+          SetOption(IPPROTO_SCTP, SCTP_FRAGMENT_INTERLEAVE, interleave, "SCTP_FRAGMENT_INTERLEAVE");
       !s.ok()) {
     return s;
   }
@@ -224,12 +228,14 @@ absl::Status Association::Impl::Init() {
   std::memset(&av, 0, sizeof(av));
   av.assoc_id = SCTP_FUTURE_ASSOC;
   av.assoc_value = config_.enable_interleaving ? 1 : 0;
-  if (absl::Status s = SetOption(IPPROTO_SCTP, SCTP_INTERLEAVING_SUPPORTED, av, "SCTP_INTERLEAVING_SUPPORTED");
+  if (absl::Status s =
+          SetOption(IPPROTO_SCTP, SCTP_INTERLEAVING_SUPPORTED, av, "SCTP_INTERLEAVING_SUPPORTED");
       !s.ok()) {
     return s;
   }
   av.assoc_value = SCTP_ENABLE_RESET_STREAM_REQ;
-  if (absl::Status s = SetOption(IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, av, "SCTP_ENABLE_STREAM_RESET"); !s.ok()) {
+  if (absl::Status s = SetOption(IPPROTO_SCTP, SCTP_ENABLE_STREAM_RESET, av, "SCTP_ENABLE_STREAM_RESET");
+      !s.ok()) {
     return s;
   }
   av.assoc_value = SCTP_SS_ROUND_ROBIN;
@@ -276,7 +282,8 @@ absl::Status Association::Impl::Connect(Timestamp now) {
   UsrsctpStack::Get().AdvanceTo(now);
   if (now > last_now_) last_now_ = now;
   sockaddr_conn remote = ConnAddress(config_.remote_port);
-  if (usrsctp_connect(sock_, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0 && errno != EINPROGRESS) {
+  if (usrsctp_connect(sock_, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0 &&
+      errno != EINPROGRESS) {
     return absl::InternalError(absl::StrCat("usrsctp_connect: ", ErrnoText(errno)));
   }
   state_ = AssociationState::kConnecting;
@@ -422,8 +429,8 @@ void Association::Impl::DrainSocket() {
     socklen_t info_len = sizeof(info);
     unsigned int info_type = SCTP_RECVV_NOINFO;
     int flags = 0;
-    ssize_t n = usrsctp_recvv(sock_, buffer, kReceiveChunk, reinterpret_cast<sockaddr*>(&from), &from_len, &info,
-                              &info_len, &info_type, &flags);
+    ssize_t n = usrsctp_recvv(sock_, buffer, kReceiveChunk, reinterpret_cast<sockaddr*>(&from), &from_len,
+                              &info, &info_len, &info_type, &flags);
     if (n < 0) break;  // EWOULDBLOCK, or nothing connected
     if (n == 0 && flags == 0) break;
     bool eor = (flags & MSG_EOR) != 0;
@@ -464,8 +471,8 @@ void Association::Impl::HandleNotification(const uint8_t* data, size_t size) {
           break;
         }
         case SCTP_COMM_LOST:
-          OnAssociationEnded(absl::UnavailableError(
-              absl::StrCat("SCTP association lost (peer aborted or stopped responding), error ", change.sac_error)));
+          OnAssociationEnded(absl::UnavailableError(absl::StrCat(
+              "SCTP association lost (peer aborted or stopped responding), error ", change.sac_error)));
           break;
         case SCTP_SHUTDOWN_COMP:
           OnAssociationEnded(absl::OkStatus());
@@ -526,8 +533,8 @@ void Association::Impl::HandleData(uint16_t sid, uint32_t ppid, const uint8_t* d
     r.dropping = true;
     r.data = std::vector<uint8_t>();
     ++stats_.messages_dropped;
-    ChannelError(sid, absl::ResourceExhaustedError(absl::StrCat(
-                          "incoming message larger than max-message-size ", limit, " dropped")));
+    ChannelError(sid, absl::ResourceExhaustedError(
+                          absl::StrCat("incoming message larger than max-message-size ", limit, " dropped")));
   }
   if (!r.dropping) r.data.insert(r.data.end(), data, data + size);
   if (!eor) return;
@@ -570,21 +577,24 @@ void Association::Impl::Deliver(uint16_t sid, uint32_t ppid, std::vector<uint8_t
       if (ch.deprecated_partial.size() + data.size() > config_.local_max_message_size) {
         ch.deprecated_partial = std::vector<uint8_t>();
         ++stats_.messages_dropped;
-        ChannelError(sid, absl::ResourceExhaustedError("partial (PPID 52/54) message exceeds max-message-size"));
+        ChannelError(sid,
+                     absl::ResourceExhaustedError("partial (PPID 52/54) message exceeds max-message-size"));
         return;
       }
       ch.deprecated_partial.insert(ch.deprecated_partial.end(), data.begin(), data.end());
       return;
     default:
       ++stats_.messages_dropped;
-      ChannelError(sid, absl::InvalidArgumentError(absl::StrCat("message with unknown PPID ", ppid, " dropped")));
+      ChannelError(sid,
+                   absl::InvalidArgumentError(absl::StrCat("message with unknown PPID ", ppid, " dropped")));
       return;
   }
   if (!ch.deprecated_partial.empty()) {
     if (ch.deprecated_partial.size() + data.size() > config_.local_max_message_size) {
       ch.deprecated_partial = std::vector<uint8_t>();
       ++stats_.messages_dropped;
-      ChannelError(sid, absl::ResourceExhaustedError("partial (PPID 52/54) message exceeds max-message-size"));
+      ChannelError(sid,
+                   absl::ResourceExhaustedError("partial (PPID 52/54) message exceeds max-message-size"));
       return;
     }
     std::vector<uint8_t> whole = std::move(ch.deprecated_partial);
@@ -634,13 +644,14 @@ void Association::Impl::HandleDcep(uint16_t sid, const std::vector<uint8_t>& dat
   uint16_t our_parity = config_.role == Role::kClient ? 0 : 1;
   if (sid % 2 == our_parity) {
     ++stats_.messages_dropped;
-    ChannelError(sid, absl::InvalidArgumentError(absl::StrCat(
-                          "DATA_CHANNEL_OPEN on stream ", sid, ", which has our parity (RFC 8832 §6)")));
+    ChannelError(sid, absl::InvalidArgumentError(absl::StrCat("DATA_CHANNEL_OPEN on stream ", sid,
+                                                              ", which has our parity (RFC 8832 §6)")));
     return;
   }
   if (channels_.contains(sid)) {
     ++stats_.messages_dropped;
-    ChannelError(sid, absl::AlreadyExistsError(absl::StrCat("DATA_CHANNEL_OPEN on stream ", sid, " already in use")));
+    ChannelError(
+        sid, absl::AlreadyExistsError(absl::StrCat("DATA_CHANNEL_OPEN on stream ", sid, " already in use")));
     return;
   }
   ChannelRecord ch;
@@ -696,8 +707,9 @@ void Association::Impl::OnConnected(uint16_t outbound, uint16_t inbound) {
           .channel_type = ChannelTypeFor(ch.info.options),
           .priority = ch.info.options.priority,
           .reliability_parameter = ch.info.options.max_retransmits ? *ch.info.options.max_retransmits
-                                   : ch.info.options.max_packet_life_time_ms ? *ch.info.options.max_packet_life_time_ms
-                                                                              : 0u,
+                                   : ch.info.options.max_packet_life_time_ms
+                                       ? *ch.info.options.max_packet_life_time_ms
+                                       : 0u,
           .label = ch.info.options.label,
           .protocol = ch.info.options.protocol});
       OutMessage m;
@@ -716,8 +728,9 @@ void Association::Impl::OnConnected(uint16_t outbound, uint16_t inbound) {
     ChannelRecord& ch = channels_[sid];
     queued_messages_ -= ch.queue.size();
     channels_.erase(sid);
-    ChannelError(sid, absl::ResourceExhaustedError(absl::StrCat("stream ", sid, " is beyond the ", outbound_streams_,
-                                                                " streams the association negotiated")));
+    ChannelError(
+        sid, absl::ResourceExhaustedError(absl::StrCat("stream ", sid, " is beyond the ", outbound_streams_,
+                                                       " streams the association negotiated")));
     events_.push_back(MakeEvent(Event::Type::kChannelClosed, sid));
   }
 }
@@ -767,8 +780,9 @@ void Association::Impl::ChannelError(uint16_t sid, absl::Status status) {
 // ---------------------------------------------------------------------------------------------------
 // Sending.
 
-Association::Impl::SendResult Association::Impl::SendOne(uint16_t sid, const ChannelRecord& ch, ByteSpan bytes,
-                                                         uint32_t ppid, bool dcep, int* error) {
+Association::Impl::SendResult Association::Impl::SendOne(uint16_t sid, const ChannelRecord& ch,
+                                                         ByteSpan bytes, uint32_t ppid, bool dcep,
+                                                         int* error) {
   sctp_sendv_spa spa;
   std::memset(&spa, 0, sizeof(spa));
   spa.sendv_flags = SCTP_SEND_SNDINFO_VALID;
@@ -787,7 +801,8 @@ Association::Impl::SendResult Association::Impl::SendOne(uint16_t sid, const Cha
       spa.sendv_prinfo.pr_value = *o.max_packet_life_time_ms;
     }
   }
-  ssize_t n = usrsctp_sendv(sock_, bytes.data(), bytes.size(), nullptr, 0, &spa, sizeof(spa), SCTP_SENDV_SPA, 0);
+  ssize_t n =
+      usrsctp_sendv(sock_, bytes.data(), bytes.size(), nullptr, 0, &spa, sizeof(spa), SCTP_SENDV_SPA, 0);
   if (n >= 0) return SendResult::kSent;
   *error = errno;
   if (errno == EWOULDBLOCK || errno == EAGAIN) return SendResult::kWouldBlock;
@@ -832,8 +847,8 @@ void Association::Impl::Flush() {
           round_robin_next_ = it->first;
           return;
         case SendResult::kFailed:
-          ChannelError(it->first, absl::InternalError(absl::StrCat("usrsctp_sendv on stream ", it->first, ": ",
-                                                                   ErrnoText(error))));
+          ChannelError(it->first, absl::InternalError(absl::StrCat("usrsctp_sendv on stream ", it->first,
+                                                                   ": ", ErrnoText(error))));
           PopFront(it->first, ch);
           progress = true;
           break;
@@ -868,7 +883,8 @@ void Association::Impl::RequestResets() {
   for (uint16_t sid : sids) {
     ChannelRecord& ch = channels_[sid];
     if (++ch.reset_attempts > kMaxResetAttempts || (error != EALREADY && error != EBUSY && error != EAGAIN)) {
-      ChannelError(sid, absl::InternalError(absl::StrCat("stream reset of ", sid, " failed: ", ErrnoText(error))));
+      ChannelError(sid,
+                   absl::InternalError(absl::StrCat("stream reset of ", sid, " failed: ", ErrnoText(error))));
       ch.out_reset = ch.in_reset = true;
       MaybeFinishClose(sid);
     }
@@ -881,27 +897,33 @@ size_t Association::Impl::max_send_message_size() const {
 }
 
 absl::StatusOr<uint16_t> Association::Impl::OpenChannel(const ChannelOptions& options) {
-  if (state_ == AssociationState::kClosed) return absl::FailedPreconditionError("OpenChannel: association closed");
+  if (state_ == AssociationState::kClosed)
+    return absl::FailedPreconditionError("OpenChannel: association closed");
   if (options.max_retransmits && options.max_packet_life_time_ms) {
     return absl::InvalidArgumentError("OpenChannel: maxRetransmits and maxPacketLifeTime are exclusive");
   }
   if (options.label.size() > 0xFFFF || options.protocol.size() > 0xFFFF) {
     return absl::InvalidArgumentError("OpenChannel: label or protocol longer than 65535 bytes");
   }
-  if (options.negotiated && !options.id) return absl::InvalidArgumentError("OpenChannel: negotiated needs an id");
-  if (!options.negotiated && options.id) return absl::InvalidArgumentError("OpenChannel: id without negotiated");
+  if (options.negotiated && !options.id)
+    return absl::InvalidArgumentError("OpenChannel: negotiated needs an id");
+  if (!options.negotiated && options.id)
+    return absl::InvalidArgumentError("OpenChannel: id without negotiated");
   uint16_t limit = StreamLimit();
   uint16_t sid;
   if (options.negotiated) {
     sid = *options.id;
     if (sid >= limit || sid == 65535) {
-      return absl::InvalidArgumentError(absl::StrCat("OpenChannel: id ", sid, " is beyond the ", limit, " streams"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("OpenChannel: id ", sid, " is beyond the ", limit, " streams"));
     }
-    if (channels_.contains(sid)) return absl::AlreadyExistsError(absl::StrCat("OpenChannel: id ", sid, " in use"));
+    if (channels_.contains(sid))
+      return absl::AlreadyExistsError(absl::StrCat("OpenChannel: id ", sid, " in use"));
   } else {
     uint32_t candidate = config_.role == Role::kClient ? 0 : 1;
     while (candidate < limit && channels_.contains(static_cast<uint16_t>(candidate))) candidate += 2;
-    if (candidate >= limit) return absl::ResourceExhaustedError("OpenChannel: no free stream id of our parity");
+    if (candidate >= limit)
+      return absl::ResourceExhaustedError("OpenChannel: no free stream id of our parity");
     sid = static_cast<uint16_t>(candidate);
   }
   ChannelRecord ch;
@@ -918,7 +940,7 @@ absl::StatusOr<uint16_t> Association::Impl::OpenChannel(const ChannelOptions& op
       absl::StatusOr<std::vector<uint8_t>> open = BuildDataChannelOpen(DataChannelOpen{
           .channel_type = ChannelTypeFor(options),
           .priority = options.priority,
-          .reliability_parameter = options.max_retransmits         ? *options.max_retransmits
+          .reliability_parameter = options.max_retransmits           ? *options.max_retransmits
                                    : options.max_packet_life_time_ms ? *options.max_packet_life_time_ms
                                                                      : 0u,
           .label = options.label,
@@ -952,7 +974,8 @@ absl::Status Association::Impl::Send(uint16_t channel, MessageKind kind, ByteSpa
   }
   if (data.size() > max_send_message_size()) {
     return absl::InvalidArgumentError(absl::StrCat("Send: message of ", data.size(),
-                                                   " bytes exceeds the max-message-size of ", max_send_message_size()));
+                                                   " bytes exceeds the max-message-size of ",
+                                                   max_send_message_size()));
   }
   OutMessage m;
   if (data.empty()) {
@@ -1072,7 +1095,8 @@ absl::Status Association::Impl::SendRaw(uint16_t sid, uint32_t ppid, ByteSpan da
   return absl::OkStatus();
 }
 
-absl::Status AssociationTestPeer::SendRaw(Association& association, uint16_t sid, uint32_t ppid, ByteSpan data) {
+absl::Status AssociationTestPeer::SendRaw(Association& association, uint16_t sid, uint32_t ppid,
+                                          ByteSpan data) {
   return association.impl_->SendRaw(sid, ppid, data);
 }
 
@@ -1088,8 +1112,10 @@ absl::StatusOr<std::unique_ptr<Association>> Association::Create(const Associati
       config.receive_buffer_size < 64 * 1024 || config.receive_buffer_size > (1u << 30)) {
     return absl::InvalidArgumentError("SCTP buffer sizes must be in [64 KiB, 1 GiB]");
   }
-  if (config.local_max_message_size == 0) return absl::InvalidArgumentError("local_max_message_size must be > 0");
-  if (config.rto_min.us() <= 0 || config.rto_min > config.rto_initial || config.rto_initial > config.rto_max) {
+  if (config.local_max_message_size == 0)
+    return absl::InvalidArgumentError("local_max_message_size must be > 0");
+  if (config.rto_min.us() <= 0 || config.rto_min > config.rto_initial ||
+      config.rto_initial > config.rto_max) {
     return absl::InvalidArgumentError("SCTP RTO bounds must satisfy 0 < min <= initial <= max");
   }
   auto impl = std::make_unique<Impl>(config);
@@ -1101,7 +1127,9 @@ Association::Association(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Association::~Association() = default;
 
 absl::Status Association::Connect(Timestamp now) { return impl_->Connect(now); }
-absl::Status Association::HandleInput(ByteSpan packet, Timestamp now) { return impl_->HandleInput(packet, now); }
+absl::Status Association::HandleInput(ByteSpan packet, Timestamp now) {
+  return impl_->HandleInput(packet, now);
+}
 void Association::HandleTimeout(Timestamp now) { impl_->HandleTimeout(now); }
 std::optional<std::vector<uint8_t>> Association::PollTransmit() { return impl_->PollTransmit(); }
 std::optional<Event> Association::PollEvent() { return impl_->PollEvent(); }

@@ -79,9 +79,7 @@ uint32_t Register(uint32_t reg, const uint8_t* p, size_t n) {
 
 }  // namespace
 
-uint32_t Crc32cUpdate(uint32_t crc, ByteSpan data) {
-  return ~Register(~crc, data.data(), data.size());
-}
+uint32_t Crc32cUpdate(uint32_t crc, ByteSpan data) { return ~Register(~crc, data.data(), data.size()); }
 
 uint32_t SctpPacketChecksum(ByteSpan packet) {
   static constexpr uint8_t kZeros[4] = {0, 0, 0, 0};

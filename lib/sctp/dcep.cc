@@ -41,8 +41,8 @@ absl::StatusOr<DataChannelOpen> ParseDataChannelOpen(ByteSpan message) {
     return absl::InvalidArgumentError(absl::StrCat("DATA_CHANNEL_OPEN: message type ", type, ", not 3"));
   }
   if (!IsKnownChannelType(channel_type)) {
-    return absl::InvalidArgumentError(absl::StrCat("DATA_CHANNEL_OPEN: unknown channel type 0x",
-                                                   absl::Hex(channel_type)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("DATA_CHANNEL_OPEN: unknown channel type 0x", absl::Hex(channel_type)));
   }
   size_t expected = size_t{label_length} + protocol_length;
   if (r.remaining() != expected) {

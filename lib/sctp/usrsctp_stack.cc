@@ -90,7 +90,9 @@ void UsrsctpStack::AdvanceTo(Timestamp now) {
   }
 }
 
-Timestamp UsrsctpStack::time() const { return Timestamp::Micros(max_now_us_.load(std::memory_order_relaxed)); }
+Timestamp UsrsctpStack::time() const {
+  return Timestamp::Micros(max_now_us_.load(std::memory_order_relaxed));
+}
 
 uintptr_t UsrsctpStack::DrivingId() { return tls_driving_id; }
 void UsrsctpStack::SetDrivingId(uintptr_t id) { tls_driving_id = id; }

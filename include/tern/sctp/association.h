@@ -2,12 +2,13 @@
 // sans-IO: SCTP packets go in and out as bytes (the DTLS layer below is the caller's business).
 //
 // Contract (DESIGN.md §Sans-IO cores). After Create + Connect and after every HandleInput,
-// HandleTimeout, OpenChannel, Send, CloseChannel or Shutdown, the driver drains: PollTransmit until
+// HandleTimeout, OpenChannel, Send, CloseChannel, Shutdown or Abort, the driver drains: PollTransmit until
 // empty (each item is one SCTP packet to put into DTLS), PollEvent until empty, then calls
 // HandleTimeout at NextTimeout().
 //
-// SCTP. Both sides connect (RFC 8841 §9.3 / RFC 8831 §6.2: the INIT collision resolves it); ports
-// default to 5000 (a=sctp-port). Streams: `max_streams` each way (min with the peer's). PR-SCTP
+// SCTP. Both sides send INIT whatever their role (simultaneous opens resolve as RFC 4960 §5.2 says;
+// a peer that waits for INIT, as Pion's DTLS server does, works too); ports default to 5000
+// (a=sctp-port). Streams: `max_streams` each way (min with the peer's). PR-SCTP
 // (RFC 3758) for maxRetransmits / maxPacketLifeTime; stream reset (RFC 6525) to close channels;
 // I-DATA message interleaving (RFC 8260) with a round-robin stream scheduler when both sides
 // support it (Association::interleaving() tells), so one large message does not hold back other
@@ -49,7 +50,11 @@
 // Threading rules: an Association is used from one thread at a time (its connection's loop thread).
 // Different associations may be used concurrently from different threads; the process-wide usrsctp
 // state is protected by usrsctp's own locks and tern's (see lib/sctp/usrsctp_stack.h). Randomness:
-// usrsctp draws its verification tags and TSNs from the OS generator; it cannot be injected.
+// usrsctp draws its verification tags and initial TSNs from its own generator; it cannot be injected.
+//
+// Memory: usrsctp allocates its per-stream state when the association comes up, about 100 bytes per
+// stream and direction on top of ~11 KiB: ~115 KiB per association at the default 1024 streams, ~37 KiB
+// at 256 (bench/sctp_bench.cc). The stream count also bounds the channel ids either side can use.
 #ifndef TERN_SCTP_ASSOCIATION_H_
 #define TERN_SCTP_ASSOCIATION_H_
 
@@ -163,9 +168,9 @@ struct AssociationStats {
   uint64_t bytes_sent = 0;
   uint64_t packets_received = 0;
   uint64_t bytes_received = 0;
-  uint64_t packets_rejected = 0;    // refused by HandleInput before reaching the SCTP stack
-  uint64_t messages_dropped = 0;    // arrived for no channel, oversized, or bad DCEP
-  uint16_t outbound_streams = 0;    // negotiated, once connected
+  uint64_t packets_rejected = 0;  // refused by HandleInput before reaching the SCTP stack
+  uint64_t messages_dropped = 0;  // arrived for no channel, oversized, or bad DCEP
+  uint16_t outbound_streams = 0;  // negotiated, once connected
   uint16_t inbound_streams = 0;
 };
 

@@ -1,6 +1,8 @@
 // Two associations back to back in memory: handshake, data channels opened in-band (RFC 8832) and
 // negotiated, every message kind (RFC 8831 §6.6), large messages, limits, closing by stream reset
 // (RFC 8831 §6.7, RFC 6525), bufferedAmount, interleaving (RFC 8260), and packet sizes.
+#include "tern/sctp/association.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -9,7 +11,6 @@
 
 #include "gtest/gtest.h"
 #include "sctp/sctp_test_util.h"
-#include "tern/sctp/association.h"
 
 namespace tern::sctp {
 namespace {
@@ -52,12 +53,15 @@ TEST(SctpAssociation, PacketsNeverExceedTheMtu) {
   // Both ways at once, so SACKs bundle with DATA; small messages too, so DATA chunks bundle.
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(link.a().Send(*id, MessageKind::kBinary, Pattern(200000, 1)).ok());
-    for (int k = 0; k < 50; ++k) ASSERT_TRUE(link.a().Send(*id, MessageKind::kBinary, Pattern(100 + k * 7, k)).ok());
+    for (int k = 0; k < 50; ++k)
+      ASSERT_TRUE(link.a().Send(*id, MessageKind::kBinary, Pattern(100 + k * 7, k)).ok());
   }
-  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(10)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(10)));
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(link.b().Send(*id, MessageKind::kBinary, Pattern(150000, 2)).ok());
-  ASSERT_TRUE(link.RunUntil([&] { return link.Messages(1, *id).size() == 153 && link.Messages(0, *id).size() == 3; },
-                            Duration::Seconds(10)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Messages(1, *id).size() == 153 && link.Messages(0, *id).size() == 3; },
+                    Duration::Seconds(10)));
   EXPECT_LE(link.max_packet(), 1200u);
   EXPECT_GE(link.max_packet(), 1100u);  // and fills them
 }
@@ -75,7 +79,8 @@ TEST(SctpAssociation, ChannelOpenedByTheClientUsesEvenIdsAndReachesTheServer) {
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(*first, 0);
   EXPECT_EQ(*second, 2);
-  EXPECT_TRUE(link.RunUntil([&] { return link.Count(1, Event::Type::kChannelOpen) == 2; }, Duration::Seconds(5)));
+  EXPECT_TRUE(
+      link.RunUntil([&] { return link.Count(1, Event::Type::kChannelOpen) == 2; }, Duration::Seconds(5)));
   std::optional<ChannelInfo> info = link.b().Channel(0);
   ASSERT_TRUE(info.has_value());
   EXPECT_TRUE(info->remote);
@@ -92,8 +97,9 @@ TEST(SctpAssociation, ChannelOpenedByTheClientUsesEvenIdsAndReachesTheServer) {
 
   ASSERT_TRUE(link.a().Send(0, MessageKind::kText, AsBytes("hello")).ok());
   ASSERT_TRUE(link.b().Send(0, MessageKind::kText, AsBytes("hi back")).ok());
-  ASSERT_TRUE(link.RunUntil([&] { return link.Messages(1, 0).size() == 1 && link.Messages(0, 0).size() == 1; },
-                            Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Messages(1, 0).size() == 1 && link.Messages(0, 0).size() == 1; },
+                    Duration::Seconds(5)));
   EXPECT_EQ(AsString(link.Messages(1, 0)[0]->data), "hello");
   EXPECT_EQ(AsString(link.Messages(0, 0)[0]->data), "hi back");
 }
@@ -120,7 +126,8 @@ TEST(SctpAssociation, ChannelsOpenedBeforeConnectOpenOnceConnected) {
   EXPECT_EQ(link.a().Channel(*id)->state, ChannelState::kConnecting);
   EXPECT_FALSE(link.a().Send(*id, MessageKind::kText, AsBytes("too soon")).ok());
   link.Connect();
-  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
   EXPECT_TRUE(link.Has(0, Event::Type::kChannelOpen, *id));
 }
 
@@ -137,8 +144,9 @@ TEST(SctpAssociation, NegotiatedChannelNeedsNoDcep) {
   EXPECT_EQ(*b, 7);
   ASSERT_TRUE(link.a().Send(7, MessageKind::kText, AsBytes("ping")).ok());
   ASSERT_TRUE(link.b().Send(7, MessageKind::kText, AsBytes("pong")).ok());
-  ASSERT_TRUE(link.RunUntil([&] { return link.Messages(1, 7).size() == 1 && link.Messages(0, 7).size() == 1; },
-                            Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Messages(1, 7).size() == 1 && link.Messages(0, 7).size() == 1; },
+                    Duration::Seconds(5)));
   EXPECT_EQ(AsString(link.Messages(1, 7)[0]->data), "ping");
   EXPECT_EQ(AsString(link.Messages(0, 7)[0]->data), "pong");
   // Neither side saw a remote-opened channel.
@@ -260,7 +268,8 @@ void CloseFrom(int closer) {
   link.Connect();
   auto id = Open(link.a(), "closing");
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
   // Queued data is delivered before the stream is reset.
   for (int i = 0; i < 20; ++i) {
     ASSERT_TRUE(link.at(closer).Send(*id, MessageKind::kBinary, Pattern(64 * 1024, i)).ok());
@@ -269,9 +278,11 @@ void CloseFrom(int closer) {
   EXPECT_EQ(link.at(closer).Channel(*id)->state, ChannelState::kClosing);
   EXPECT_EQ(link.at(closer).Send(*id, MessageKind::kText, AsBytes("late")).code(),
             absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(link.RunUntil([&] { return link.Has(0, Event::Type::kChannelClosed, *id) &&
-                                         link.Has(1, Event::Type::kChannelClosed, *id); },
-                            Duration::Seconds(10)));
+  ASSERT_TRUE(link.RunUntil(
+      [&] {
+        return link.Has(0, Event::Type::kChannelClosed, *id) && link.Has(1, Event::Type::kChannelClosed, *id);
+      },
+      Duration::Seconds(10)));
   EXPECT_EQ(link.Messages(1 - closer, *id).size(), 20u);
   EXPECT_FALSE(link.a().Channel(*id).has_value());
   EXPECT_FALSE(link.b().Channel(*id).has_value());
@@ -294,14 +305,18 @@ TEST(SctpAssociation, ClosingSeveralChannelsAtOnce) {
   link.Connect();
   std::vector<uint16_t> ids;
   for (int i = 0; i < 6; ++i) ids.push_back(*Open(link.a(), "c" + std::to_string(i)));
-  ASSERT_TRUE(link.RunUntil([&] { return link.Count(1, Event::Type::kChannelOpen) == 6; }, Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Count(1, Event::Type::kChannelOpen) == 6; }, Duration::Seconds(5)));
   ASSERT_TRUE(link.a().CloseChannel(ids[0]).ok());
   ASSERT_TRUE(link.b().CloseChannel(ids[1]).ok());
   ASSERT_TRUE(link.a().CloseChannel(ids[2]).ok());
   ASSERT_TRUE(link.b().CloseChannel(ids[2]).ok());  // both at once
-  ASSERT_TRUE(link.RunUntil([&] { return link.Count(0, Event::Type::kChannelClosed) == 3 &&
-                                         link.Count(1, Event::Type::kChannelClosed) == 3; },
-                            Duration::Seconds(10)));
+  ASSERT_TRUE(link.RunUntil(
+      [&] {
+        return link.Count(0, Event::Type::kChannelClosed) == 3 &&
+               link.Count(1, Event::Type::kChannelClosed) == 3;
+      },
+      Duration::Seconds(10)));
   EXPECT_EQ(link.a().ChannelIds(), (std::vector<uint16_t>{ids[3], ids[4], ids[5]}));
   EXPECT_EQ(link.b().ChannelIds(), (std::vector<uint16_t>{ids[3], ids[4], ids[5]}));
 }
@@ -350,7 +365,8 @@ size_t SmallMessageArrivalIndex(bool interleaving) {
   link.Connect();
   uint16_t bulk = *Open(link.a(), "bulk");
   uint16_t chat = *Open(link.a(), "chat");
-  for (int i = 0; i < 8; ++i) EXPECT_TRUE(link.a().Send(bulk, MessageKind::kBinary, Pattern(256 * 1024, i)).ok());
+  for (int i = 0; i < 8; ++i)
+    EXPECT_TRUE(link.a().Send(bulk, MessageKind::kBinary, Pattern(256 * 1024, i)).ok());
   EXPECT_TRUE(link.a().Send(chat, MessageKind::kText, AsBytes("urgent")).ok());
   EXPECT_TRUE(link.RunUntil([&] { return link.Messages(1, bulk).size() == 8; }, Duration::Seconds(30)));
   size_t bulk_before = 0;
@@ -389,9 +405,12 @@ TEST(SctpAssociation, ManyChannelsBothWaysAtOnce) {
       ASSERT_TRUE(id.ok()) << id.status();
       channels.push_back({side, *id});
     }
-    ASSERT_TRUE(link.RunUntil([&] { return link.Count(0, Event::Type::kChannelOpen) == 40 &&
-                                           link.Count(1, Event::Type::kChannelOpen) == 40; },
-                              Duration::Seconds(5)));
+    ASSERT_TRUE(link.RunUntil(
+        [&] {
+          return link.Count(0, Event::Type::kChannelOpen) == 40 &&
+                 link.Count(1, Event::Type::kChannelOpen) == 40;
+        },
+        Duration::Seconds(5)));
     const size_t sizes[] = {1, 700, 5000, 70000, 1200, 0, 250000, 33};
     for (size_t round = 0; round < 8; ++round) {
       for (size_t c = 0; c < channels.size(); ++c) {
@@ -413,7 +432,8 @@ TEST(SctpAssociation, ManyChannelsBothWaysAtOnce) {
       auto got = link.Messages(1 - side, id);
       ASSERT_EQ(got.size(), 8u);
       std::vector<std::vector<uint8_t>> expected, received;
-      for (size_t round = 0; round < 8; ++round) expected.push_back(Pattern(sizes[(round + c) % 8], c * 100 + round));
+      for (size_t round = 0; round < 8; ++round)
+        expected.push_back(Pattern(sizes[(round + c) % 8], c * 100 + round));
       for (const Event* e : got) received.push_back(e->data);
       if (!link.at(side).Channel(id)->options.ordered) {
         std::sort(expected.begin(), expected.end());
@@ -431,8 +451,9 @@ TEST(SctpAssociation, GracefulShutdownClosesBothSides) {
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(link.a().Send(*id, MessageKind::kText, AsBytes("last words")).ok());
   link.a().Shutdown();
-  ASSERT_TRUE(link.RunUntil([&] { return link.Has(0, Event::Type::kClosed) && link.Has(1, Event::Type::kClosed); },
-                            Duration::Seconds(10)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Has(0, Event::Type::kClosed) && link.Has(1, Event::Type::kClosed); },
+                    Duration::Seconds(10)));
   EXPECT_EQ(link.Messages(1, *id).size(), 1u);
   for (int i = 0; i < 2; ++i) {
     for (const Event& e : link.events(i)) {
@@ -451,7 +472,8 @@ TEST(SctpAssociation, AbortEndsBothSidesAtOnce) {
   link.Connect();
   auto id = Open(link.a(), "x");
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
   link.a().Abort();
   EXPECT_EQ(link.a().state(), AssociationState::kClosed);
   EXPECT_FALSE(link.a().NextTimeout().has_value());

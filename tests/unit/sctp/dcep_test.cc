@@ -33,8 +33,11 @@ TEST(Dcep, EveryChannelTypeRoundTrips) {
   for (ChannelType type : {ChannelType::kReliable, ChannelType::kReliableUnordered,
                            ChannelType::kPartialReliableRexmit, ChannelType::kPartialReliableRexmitUnordered,
                            ChannelType::kPartialReliableTimed, ChannelType::kPartialReliableTimedUnordered}) {
-    DataChannelOpen open{.channel_type = type, .priority = 1024, .reliability_parameter = 0xDEADBEEF,
-                         .label = std::string(300, 'L'), .protocol = ""};
+    DataChannelOpen open{.channel_type = type,
+                         .priority = 1024,
+                         .reliability_parameter = 0xDEADBEEF,
+                         .label = std::string(300, 'L'),
+                         .protocol = ""};
     auto wire = BuildDataChannelOpen(open);
     ASSERT_TRUE(wire.ok());
     EXPECT_EQ(wire->size(), 12u + 300);

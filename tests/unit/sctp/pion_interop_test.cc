@@ -233,7 +233,9 @@ TEST_P(PionInterop, ChannelsMessagesAndClose) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Roles, PionInterop, ::testing::Values(Role::kClient, Role::kServer),
-                         [](const auto& info) { return info.param == Role::kClient ? "TernClient" : "TernServer"; });
+                         [](const auto& info) {
+                           return info.param == Role::kClient ? "TernClient" : "TernServer";
+                         });
 
 }  // namespace
 }  // namespace tern::sctp

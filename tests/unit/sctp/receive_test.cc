@@ -22,7 +22,8 @@ class SctpReceive : public ::testing::Test {
     ChannelOptions options;
     options.label = "rx";
     id_ = *link_.a().OpenChannel(options);
-    ASSERT_TRUE(link_.RunUntil([&] { return link_.Has(1, Event::Type::kChannelOpen, id_); }, Duration::Seconds(5)));
+    ASSERT_TRUE(
+        link_.RunUntil([&] { return link_.Has(1, Event::Type::kChannelOpen, id_); }, Duration::Seconds(5)));
   }
   absl::Status Raw(uint16_t sid, Ppid ppid, std::string_view data) {
     return AssociationTestPeer::SendRaw(link_.a(), sid, static_cast<uint32_t>(ppid), AsBytes(data));
@@ -101,10 +102,14 @@ TEST_F(SctpReceive, MessagesForStreamsWithoutAChannelAreDropped) {
 TEST_F(SctpReceive, InBandOpenFromTheClientOpensOnTheServer) {
   // A hand-made OPEN (as a browser would send) creates the channel and is ACKed.
   std::vector<uint8_t> open =
-      *BuildDataChannelOpen({.channel_type = ChannelType::kPartialReliableTimedUnordered, .priority = 128,
-                             .reliability_parameter = 3000, .label = "browser", .protocol = "p"});
+      *BuildDataChannelOpen({.channel_type = ChannelType::kPartialReliableTimedUnordered,
+                             .priority = 128,
+                             .reliability_parameter = 3000,
+                             .label = "browser",
+                             .protocol = "p"});
   ASSERT_TRUE(AssociationTestPeer::SendRaw(link_.a(), 8, static_cast<uint32_t>(Ppid::kDcep), open).ok());
-  ASSERT_TRUE(link_.RunUntil([&] { return link_.Has(1, Event::Type::kChannelOpen, 8); }, Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link_.RunUntil([&] { return link_.Has(1, Event::Type::kChannelOpen, 8); }, Duration::Seconds(5)));
   ChannelInfo info = *link_.b().Channel(8);
   EXPECT_TRUE(info.remote);
   EXPECT_FALSE(info.options.ordered);

@@ -39,7 +39,8 @@ LossRun SendThroughLoss(ChannelOptions options, bool interleaving) {
   auto id = link.a().OpenChannel(options);
   EXPECT_TRUE(id.ok());
   // Let DATA_CHANNEL_OPEN and its ACK through before the link turns lossy.
-  EXPECT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  EXPECT_TRUE(
+      link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
   link.RunFor(Duration::Millis(100));
   SeededRandom random(1234);
   link.set_drop([&](int from, const std::vector<uint8_t>&) { return from == 0 && random.Bernoulli(0.2); });
@@ -100,14 +101,15 @@ TEST(SctpPartialReliability, OrderedUnreliableDeliversInOrder) {
   link.Connect();
   auto id = link.a().OpenChannel(options);
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
   link.RunFor(Duration::Millis(100));
   SeededRandom random(99);
   link.set_drop([&](int from, const std::vector<uint8_t>&) { return from == 0 && random.Bernoulli(0.15); });
   link.PaceToRealTime();
   for (uint32_t i = 0; i < 300; ++i) {
-    uint8_t seq[4] = {static_cast<uint8_t>(i >> 24), static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
-                      static_cast<uint8_t>(i)};
+    uint8_t seq[4] = {static_cast<uint8_t>(i >> 24), static_cast<uint8_t>(i >> 16),
+                      static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
     ASSERT_TRUE(link.a().Send(*id, MessageKind::kBinary, ByteSpan(seq, 4)).ok());
     if (i % 10 == 9) link.RunFor(Duration::Millis(20));
   }
@@ -135,7 +137,8 @@ TEST(SctpPartialReliability, MaxPacketLifeTimeAbandonsOldMessages) {
   link.Connect();
   auto id = link.a().OpenChannel(options);
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
+  ASSERT_TRUE(
+      link.RunUntil([&] { return link.Has(1, Event::Type::kChannelOpen, *id); }, Duration::Seconds(5)));
   link.RunFor(Duration::Millis(100));
   SeededRandom random(7);
   link.set_drop([&](int from, const std::vector<uint8_t>&) { return from == 0 && random.Bernoulli(0.3); });
@@ -219,7 +222,8 @@ TEST(SctpRobustness, ValidChecksumGarbageDoesNotCrash) {
       size_t start = packet.size();
       packet.resize(start + 4 + ((value + 3) & ~size_t{3}));
       random.Fill(std::span<uint8_t>(packet).subspan(start));
-      StoreBigEndian16(packet.data() + start + 2, static_cast<uint16_t>(4 + value + (random.Bernoulli(0.1) ? 40 : 0)));
+      StoreBigEndian16(packet.data() + start + 2,
+                       static_cast<uint16_t>(4 + value + (random.Bernoulli(0.1) ? 40 : 0)));
     }
     testing::FixChecksum(packet);
     (void)link.b().HandleInput(packet, link.now());
@@ -246,7 +250,8 @@ TEST(SctpRobustness, InputBeforeConnectIsRefused) {
   std::vector<uint8_t> packet(40, 0);
   StoreBigEndian16(packet.data(), 5000);
   StoreBigEndian16(packet.data() + 2, 5000);
-  EXPECT_EQ((*assoc)->HandleInput(packet, testing::FreshStart()).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*assoc)->HandleInput(packet, testing::FreshStart()).code(),
+            absl::StatusCode::kFailedPrecondition);
   StoreBigEndian16(packet.data(), 5001);
   EXPECT_EQ((*assoc)->HandleInput(packet, testing::FreshStart()).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ((*assoc)->HandleInput(ByteSpan(packet).first(10), testing::FreshStart()).code(),
@@ -272,7 +277,8 @@ TEST(SctpScale, TwoHundredPairsInOneProcess) {
   Timestamp start = testing::FreshStart();
   std::vector<std::unique_ptr<BackToBack>> pairs;
   for (int i = 0; i < kPairs; ++i) {
-    pairs.push_back(std::make_unique<BackToBack>(AssociationConfig{}, AssociationConfig{}, Duration::Millis(1), start));
+    pairs.push_back(
+        std::make_unique<BackToBack>(AssociationConfig{}, AssociationConfig{}, Duration::Millis(1), start));
   }
   EXPECT_EQ(LiveAssociations(), live_before + 2 * kPairs);
   for (auto& p : pairs) p->StartConnect();
@@ -302,15 +308,18 @@ TEST(SctpScale, TwoHundredPairsInOneProcess) {
     }
     return true;
   };
-  ASSERT_TRUE(run_until([](BackToBack& p) { return p.Has(0, Event::Type::kChannelOpen, 1) &&
-                                                   p.Has(1, Event::Type::kChannelOpen, 0); },
-                        Duration::Seconds(20)));
+  ASSERT_TRUE(run_until(
+      [](BackToBack& p) {
+        return p.Has(0, Event::Type::kChannelOpen, 1) && p.Has(1, Event::Type::kChannelOpen, 0);
+      },
+      Duration::Seconds(20)));
   for (int i = 0; i < kPairs; ++i) {
     ASSERT_TRUE(pairs[i]->a().Send(0, MessageKind::kBinary, Pattern(20000, i)).ok());
     ASSERT_TRUE(pairs[i]->b().Send(1, MessageKind::kBinary, Pattern(30000, i)).ok());
   }
-  ASSERT_TRUE(run_until([](BackToBack& p) { return p.Messages(1, 0).size() == 1 && p.Messages(0, 1).size() == 1; },
-                        Duration::Seconds(40)));
+  ASSERT_TRUE(
+      run_until([](BackToBack& p) { return p.Messages(1, 0).size() == 1 && p.Messages(0, 1).size() == 1; },
+                Duration::Seconds(40)));
   for (int i = 0; i < kPairs; ++i) {
     EXPECT_EQ(pairs[i]->Messages(1, 0)[0]->data, Pattern(20000, i));
     EXPECT_EQ(pairs[i]->Messages(0, 1)[0]->data, Pattern(30000, i));
@@ -334,7 +343,7 @@ TEST(SctpTimers, AnotherAssociationsTimerWakesItsOwner) {
   int wakes = 0;
   (*lonely)->SetWakeHandler([&] { ++wakes; });
   ASSERT_TRUE((*lonely)->Connect(start).ok());
-  EXPECT_EQ(wakes, 0);  // its own INIT, sent during its own call
+  EXPECT_EQ(wakes, 0);                                 // its own INIT, sent during its own call
   ASSERT_TRUE((*lonely)->PollTransmit().has_value());  // the INIT; nobody answers it
   EXPECT_FALSE((*lonely)->PollTransmit().has_value());
 

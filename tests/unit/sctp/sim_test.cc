@@ -104,8 +104,9 @@ TEST(SctpSimulation, ReliableTransferSurvivesLossReorderingAndDuplication) {
     }
     return true;
   };
-  ASSERT_TRUE(step_until([&] { return client_end.Has(Event::Type::kConnected) && server_end.Has(Event::Type::kConnected); },
-                         Duration::Seconds(20)));
+  ASSERT_TRUE(step_until(
+      [&] { return client_end.Has(Event::Type::kConnected) && server_end.Has(Event::Type::kConnected); },
+      Duration::Seconds(20)));
   ChannelOptions options;
   options.label = "bulk";
   auto id = (*client)->OpenChannel(options);
@@ -126,7 +127,8 @@ TEST(SctpSimulation, ReliableTransferSurvivesLossReorderingAndDuplication) {
       [&] {
         // Keep at most 128 KiB waiting in the channel's queue.
         while (queued < kTotal && (*client)->BufferedAmount(*id) < 128 * 1024) {
-          EXPECT_TRUE((*client)->Send(*id, MessageKind::kBinary, ByteSpan(data).subspan(queued, kMessage)).ok());
+          EXPECT_TRUE(
+              (*client)->Send(*id, MessageKind::kBinary, ByteSpan(data).subspan(queued, kMessage)).ok());
           queued += kMessage;
           sim.Wake(client_host);
         }

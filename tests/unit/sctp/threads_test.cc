@@ -34,8 +34,8 @@ TEST(SctpThreads, PairsOnFourThreadsTransferConcurrently) {
   auto worker = [&](int t) {
     std::vector<std::unique_ptr<BackToBack>> pairs;
     for (int i = 0; i < kPairsPerThread; ++i) {
-      pairs.push_back(std::make_unique<BackToBack>(AssociationConfig{}, AssociationConfig{}, Duration::Millis(1),
-                                                   clock()));
+      pairs.push_back(std::make_unique<BackToBack>(AssociationConfig{}, AssociationConfig{},
+                                                   Duration::Millis(1), clock()));
       for (int side = 0; side < 2; ++side) pairs.back()->at(side).SetWakeHandler([&] { ++wakes; });
       pairs.back()->StartConnect();
     }
@@ -56,8 +56,10 @@ TEST(SctpThreads, PairsOnFourThreadsTransferConcurrently) {
               ids[i] = *p.a().OpenChannel(options);
             }
             for (size_t off = 0; off < kBytes; off += kMessage) {
-              EXPECT_TRUE(p.a().Send(ids[i], MessageKind::kBinary,
-                                     ByteSpan(Pattern(kBytes, t * 100 + i)).subspan(off, kMessage)).ok());
+              EXPECT_TRUE(p.a()
+                              .Send(ids[i], MessageKind::kBinary,
+                                    ByteSpan(Pattern(kBytes, t * 100 + i)).subspan(off, kMessage))
+                              .ok());
             }
             stage[i] = 1;
             break;
@@ -65,14 +67,17 @@ TEST(SctpThreads, PairsOnFourThreadsTransferConcurrently) {
             if (p.Messages(1, ids[i]).size() < kBytes / kMessage) break;
             {
               std::vector<uint8_t> got;
-              for (const Event* e : p.Messages(1, ids[i])) got.insert(got.end(), e->data.begin(), e->data.end());
+              for (const Event* e : p.Messages(1, ids[i]))
+                got.insert(got.end(), e->data.begin(), e->data.end());
               EXPECT_TRUE(got == Pattern(kBytes, t * 100 + i));
             }
             EXPECT_TRUE(p.b().CloseChannel(ids[i]).ok());
             stage[i] = 2;
             break;
           case 2:
-            if (!p.Has(0, Event::Type::kChannelClosed, ids[i]) || !p.Has(1, Event::Type::kChannelClosed, ids[i])) break;
+            if (!p.Has(0, Event::Type::kChannelClosed, ids[i]) ||
+                !p.Has(1, Event::Type::kChannelClosed, ids[i]))
+              break;
             stage[i] = 3;
             ++done;
             ++finished_pairs;
