@@ -297,10 +297,32 @@ TEST_F(ConnectionSimTest, GarbageFloodIsCountedAndDroppedAndChangesNothing) {
   }
   RunUntil([] { return false; }, Duration::Seconds(2));
   EXPECT_EQ(a_->states, states_before);
+  // The single-port predicate: the peer's datagrams are ours, a stranger's are not.
+  const uint8_t byte[] = {23};
+  EXPECT_TRUE(a_->conn().Owns({a_->address(), b_->address(), TransportProtocol::kUdp, ByteSpan(byte)}));
+  EXPECT_FALSE(a_->conn().Owns(
+      {a_->address(), SocketAddress(attacker.address(), 4444), TransportProtocol::kUdp, ByteSpan(byte)}));
   // The channel still carries data.
   ASSERT_TRUE(a_->conn().Send(ch, false, Span("still here"), net_.Now()).ok());
   a_->Wake();
   ASSERT_TRUE(RunUntil([&] { return b_->channels[ch_b].messages.size() == 1; }));
+}
+
+// RFC 8841 §6: a message may be at most the peer's a=max-message-size.
+TEST_F(ConnectionSimTest, SendRespectsThePeersMaxMessageSize) {
+  MakePeers(nullptr, [](ConnectionConfig& c) { c.max_message_size = 1000; });
+  ChannelHandle ch = *a_->conn().CreateDataChannel("m", {}, net_.Now());
+  Connect();
+  ASSERT_TRUE(RunUntil([&] { return a_->channels[ch].opened && b_->FindChannel("m"); }));
+  EXPECT_EQ(a_->conn().max_send_message_size(), 1000u);
+  std::vector<uint8_t> big(1001, 1);
+  EXPECT_EQ(a_->conn().Send(ch, true, big, net_.Now()).code(), absl::StatusCode::kInvalidArgument);
+  big.resize(1000);
+  ASSERT_TRUE(a_->conn().Send(ch, true, big, net_.Now()).ok());
+  a_->Wake();
+  ChannelHandle on_b = *b_->FindChannel("m");
+  ASSERT_TRUE(RunUntil([&] { return b_->channels[on_b].messages.size() == 1; }));
+  EXPECT_EQ(b_->channels[on_b].messages[0].size(), 1000u);
 }
 
 // The issue asks for 100 MiB; the suite runs TERN_PC_LOSSY_BYTES (default 128 KiB) because usrsctp's
