@@ -757,6 +757,7 @@ void Association::Impl::OnStreamReset(uint16_t sid, bool incoming) {
     if (!ch.reset_wanted) {  // the peer closed: close our side too (RFC 8831 §6.7)
       ch.reset_wanted = true;
       ch.info.state = ChannelState::kClosing;
+      events_.push_back(MakeEvent(Event::Type::kChannelClosing, sid));
     }
   } else {
     ch.out_reset = true;

@@ -150,6 +150,7 @@ struct Event {
     kConnected,          // the association is up
     kClosed,             // the association ended; `status` says why (OK for a clean shutdown)
     kChannelOpen,        // `channel` is open; `remote` when the peer opened it (then see Channel())
+    kChannelClosing,     // the peer started closing `channel` (W3C "closing"); kChannelClosed follows
     kChannelClosed,      // `channel` is closed on both sides (or with the association)
     kMessage,            // `channel`, `kind`, `data`
     kBufferedAmountLow,  // `channel`'s bufferedAmount fell to or below its threshold

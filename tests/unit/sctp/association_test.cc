@@ -284,6 +284,9 @@ void CloseFrom(int closer) {
       },
       Duration::Seconds(10)));
   EXPECT_EQ(link.Messages(1 - closer, *id).size(), 20u);
+  // Only the side that did not start the close hears "closing".
+  EXPECT_EQ(link.Count(1 - closer, Event::Type::kChannelClosing, *id), 1u);
+  EXPECT_EQ(link.Count(closer, Event::Type::kChannelClosing, *id), 0u);
   EXPECT_FALSE(link.a().Channel(*id).has_value());
   EXPECT_FALSE(link.b().Channel(*id).has_value());
   // The id is free again, and a new channel on it works.
