@@ -6,7 +6,8 @@
 //    parsed as a bare candidate does the same when accepted;
 //  - when the model is a valid offer, tern's answer to it (BuildAnswer) is a valid answer that matches
 //    the offer, survives a text round trip, negotiates (Negotiate), and JsepSession accepts the
-//    offer/answer pair in have-remote-offer -> stable.
+//    offer/answer pair in have-remote-offer -> stable; its next offer (renegotiation) is valid, keeps
+//    every mid in place, survives a text round trip, applies, and rolls back.
 // Any broken invariant traps (fuzz_check.h).
 #include <cstddef>
 #include <cstdint>
@@ -85,6 +86,19 @@ void CheckAnswer(const SessionDescription& offer) {
   TERN_FUZZ_CHECK_OK(session.SetLocalDescription(SdpType::kAnswer, *created));
   TERN_FUZZ_CHECK(session.signaling_state() == SignalingState::kStable);
   TERN_FUZZ_CHECK(session.negotiated().has_value());
+
+  // Renegotiation from the answerer's side: a valid offer that keeps every mid in place.
+  absl::StatusOr<SessionDescription> reoffer = session.CreateOffer();
+  TERN_FUZZ_CHECK_OK(reoffer.status());
+  TERN_FUZZ_CHECK_OK(ValidateDescription(*reoffer, SdpType::kOffer));
+  TERN_FUZZ_CHECK(reoffer->media.size() == offer.media.size());
+  for (size_t i = 0; i < offer.media.size(); ++i) TERN_FUZZ_CHECK(reoffer->media[i].mid == offer.media[i].mid);
+  absl::StatusOr<SessionDescription> reoffer_wire = Parse(Serialize(*reoffer));
+  TERN_FUZZ_CHECK_OK(reoffer_wire.status());
+  TERN_FUZZ_CHECK(*reoffer_wire == *reoffer);
+  TERN_FUZZ_CHECK_OK(session.SetLocalDescription(SdpType::kOffer, *reoffer));
+  TERN_FUZZ_CHECK_OK(session.Rollback());
+  TERN_FUZZ_CHECK(session.signaling_state() == SignalingState::kStable);
 }
 
 void TestOneInput(std::string_view text) {

@@ -419,6 +419,79 @@ absl::Status CheckOptions(const JsepOptions& options, const TransportSpec& trans
   return absl::OkStatus();
 }
 
+// Renegotiation (RFC 8829 §5.2.2): a codec keeps the payload type the previous exchange gave it, its
+// rtx follows, and a codec new to the section keeps its own payload type unless that is now taken,
+// then gets the lowest free dynamic one (96-127, then 35-63).
+std::vector<CodecSpec> KeepNegotiatedPayloadTypes(std::vector<CodecSpec> codecs, const std::vector<CodecSpec>& before) {
+  std::vector<std::pair<uint8_t, uint8_t>> remap;  // spec payload type -> payload type used
+  std::set<uint8_t> taken;
+  std::vector<bool> placed(codecs.size(), false);
+  auto remapped = [&](uint8_t pt) -> std::optional<uint8_t> {
+    for (auto [from, to] : remap) {
+      if (from == pt) return to;
+    }
+    return std::nullopt;
+  };
+  for (size_t i = 0; i < codecs.size(); ++i) {
+    if (IsRtx(codecs[i])) continue;
+    for (const CodecSpec& b : before) {
+      if (!IsRtx(b) && !taken.count(b.payload_type) && SameCodec(b, codecs[i])) {
+        remap.emplace_back(codecs[i].payload_type, b.payload_type);
+        codecs[i].payload_type = b.payload_type;
+        taken.insert(b.payload_type);
+        placed[i] = true;
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < codecs.size(); ++i) {
+    std::optional<uint8_t> apt = AptOf(codecs[i]);
+    if (!IsRtx(codecs[i]) || !apt || !remapped(*apt)) continue;
+    uint8_t target = *remapped(*apt);
+    for (const CodecSpec& b : before) {
+      if (IsRtx(b) && AptOf(b) == target && !taken.count(b.payload_type)) {
+        codecs[i].payload_type = b.payload_type;
+        taken.insert(b.payload_type);
+        placed[i] = true;
+        break;
+      }
+    }
+  }
+  auto free_pt = [&]() -> uint8_t {
+    for (uint8_t pt = 96; pt <= 127; ++pt) {
+      if (!taken.count(pt)) return pt;
+    }
+    for (uint8_t pt = 35; pt <= 63; ++pt) {
+      if (!taken.count(pt)) return pt;
+    }
+    return 0;  // 127 codecs in one section: not reachable with kMaxFormatsPerSection
+  };
+  for (int pass = 0; pass < 2; ++pass) {  // primaries first, so rtx can follow them
+    for (size_t i = 0; i < codecs.size(); ++i) {
+      if (placed[i] || IsRtx(codecs[i]) != (pass == 1)) continue;
+      uint8_t original = codecs[i].payload_type;
+      if (taken.count(original)) codecs[i].payload_type = free_pt();
+      if (pass == 0) remap.emplace_back(original, codecs[i].payload_type);
+      taken.insert(codecs[i].payload_type);
+      placed[i] = true;
+    }
+  }
+  for (CodecSpec& c : codecs) {  // rtx names its codec's payload type as used now
+    std::optional<uint8_t> apt = AptOf(c);
+    if (!IsRtx(c) || !apt || !remapped(*apt) || *remapped(*apt) == *apt) continue;
+    std::string fmtp;
+    for (std::string_view p : Split(c.fmtp, ';')) {
+      std::string_view t = Trim(p);
+      size_t eq = t.find('=');
+      bool is_apt = eq != std::string_view::npos && EqualsIgnoreCase(Trim(t.substr(0, eq)), "apt");
+      absl::StrAppend(&fmtp, fmtp.empty() ? "" : ";",
+                      is_apt ? absl::StrCat("apt=", *remapped(*apt)) : std::string(t));
+    }
+    c.fmtp = std::move(fmtp);
+  }
+  return codecs;
+}
+
 // A section for a spec in an offer. `previous` is the spec's section in the current local
 // description (renegotiation): its payload types and extension ids are kept.
 absl::StatusOr<MediaSection> OfferSection(const MediaSpec& spec, const std::string& mid, const MediaSection* previous) {
@@ -436,50 +509,43 @@ absl::StatusOr<MediaSection> OfferSection(const MediaSpec& spec, const std::stri
     return Invalid(absl::StrCat("the ", ToAbsl(ToString(spec.kind)), " MediaSpec for mid ", mid, " has no codecs"));
   }
   m.protocol = "UDP/TLS/RTP/SAVPF";
-  std::vector<CodecSpec> codecs = spec.codecs;
-  if (previous) {
-    // Keep the payload types already negotiated; rtx follows its codec.
-    std::vector<CodecSpec> before = CodecsOf(*previous);
-    std::vector<std::pair<uint8_t, uint8_t>> remap;
-    for (CodecSpec& c : codecs) {
-      if (IsRtx(c)) continue;
-      for (const CodecSpec& b : before) {
-        if (!IsRtx(b) && SameCodec(b, c)) {
-          remap.emplace_back(c.payload_type, b.payload_type);
-          c.payload_type = b.payload_type;
-          break;
-        }
-      }
-    }
-    for (CodecSpec& c : codecs) {
-      std::optional<uint8_t> apt = AptOf(c);
-      if (!IsRtx(c) || !apt) continue;
-      for (auto [from, to] : remap) {
-        if (*apt == from) {
-          c.fmtp = absl::StrCat("apt=", to);
-          for (const CodecSpec& b : before) {
-            if (IsRtx(b) && AptOf(b) == to) c.payload_type = b.payload_type;
-          }
-          break;
-        }
-      }
-    }
-  }
+  // The spec's own payload types must be valid and distinct (checked before any remapping).
   std::set<uint8_t> pts;
-  for (const CodecSpec& c : codecs) {
+  for (const CodecSpec& c : spec.codecs) {
     if (c.payload_type > 127 || !pts.insert(c.payload_type).second) {
       return Invalid(absl::StrCat("payload type ", c.payload_type, " is out of range or used twice for mid ", mid));
     }
   }
+  std::vector<CodecSpec> codecs = spec.codecs;
+  if (previous) codecs = KeepNegotiatedPayloadTypes(std::move(codecs), CodecsOf(*previous));
   WriteCodecs(m, codecs);
+  // Extension ids: the ones already negotiated for a URI; a new URI keeps its id unless that is
+  // taken, then gets the lowest free one-byte id (RFC 8285 §5: 1-14).
+  std::set<uint16_t> ids;
+  std::vector<std::pair<const HeaderExtensionSpec*, uint16_t>> extensions;
   for (const HeaderExtensionSpec& e : spec.header_extensions) {
-    uint16_t id = e.id;
+    std::optional<uint16_t> id;
     if (previous) {
       for (const Extmap& x : previous->extmaps) {
-        if (x.uri == e.uri) id = x.id;
+        if (x.uri == e.uri && !ids.count(x.id)) id = x.id;
       }
     }
-    m.extmaps.push_back(Extmap{id, std::nullopt, e.uri, ""});
+    if (id) ids.insert(*id);
+    extensions.emplace_back(&e, id.value_or(0));
+  }
+  for (auto& [e, id] : extensions) {
+    if (id != 0) continue;
+    id = e->id;
+    if (ids.count(id) || id == 0) {
+      id = 0;
+      for (uint16_t candidate = 1; candidate <= 255 && id == 0; ++candidate) {
+        if (!ids.count(candidate)) id = candidate;
+      }
+    }
+    ids.insert(id);
+  }
+  for (const auto& [e, id] : extensions) {
+    if (id != 0) m.extmaps.push_back(Extmap{id, std::nullopt, e->uri, ""});
   }
   m.direction = spec.direction;
   m.rtcp_mux = true;

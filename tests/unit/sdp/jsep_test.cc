@@ -735,6 +735,40 @@ TEST(JsepRenegotiation, AddingTracksAndChannelsLaterKeepsMidsAndOrder) {
   EXPECT_EQ(again->FindGroup("BUNDLE")->mids, (std::vector<std::string>{"0", "1", "3"}));
 }
 
+TEST(JsepRenegotiation, ReofferKeepsNegotiatedPayloadTypesAndIdsWithoutCollisions) {
+  // A offers VP8 as 102 (rtx 103) and the transport-cc extension as id 3.
+  MediaSpec a_video = Video(Direction::kSendOnly);
+  a_video.codecs = {Vp8(102), CodecSpec{103, "rtx", 90000, std::nullopt, "apt=102;rtx-time=3000", {}}};
+  a_video.header_extensions = {{3, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"}};
+  // B has VP8 as 96 (rtx 97) and H264 as 102 (rtx 103), mid as id 3 and transport-cc as id 5.
+  MediaSpec b_video = Video(Direction::kRecvOnly);
+  b_video.codecs = {Vp8(96), CodecSpec{97, "rtx", 90000, std::nullopt, "apt=96;rtx-time=3000", {}},
+                    H264(102, "packetization-mode=1;profile-level-id=42e01f"), Rtx(103, 102)};
+  b_video.header_extensions = {{3, "urn:ietf:params:rtp-hdrext:sdes:mid"},
+                               {5, "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"}};
+  JsepSession a(Options("1"), TransportA());
+  JsepSession b(Options("2"), TransportB());
+  a.AddMedia(a_video);
+  b.AddMedia(b_video);
+  Exchange(a, b);
+  EXPECT_EQ(b.current_local_description()->media[0].formats, (std::vector<std::string>{"102", "103"}));
+  // B re-offers: VP8 and its rtx keep 102/103, H264 moves to a free payload type (96) with its rtx
+  // (97), rtx fmtp follows (other parameters kept); transport-cc keeps id 3, mid moves to id 1.
+  absl::StatusOr<SessionDescription> offer = b.CreateOffer();
+  ASSERT_TRUE(offer.ok()) << offer.status();
+  const MediaSection& m = offer->media[0];
+  EXPECT_EQ(m.formats, (std::vector<std::string>{"102", "103", "96", "97"}));
+  EXPECT_EQ(m.FindFmtp(103)->parameters, "apt=102;rtx-time=3000");
+  EXPECT_EQ(m.FindFmtp(97)->parameters, "apt=96");
+  EXPECT_EQ(m.FindRtpMap(96)->encoding, "H264");
+  ASSERT_EQ(m.extmaps.size(), 2u);
+  EXPECT_EQ(m.extmaps[0], (Extmap{1, std::nullopt, "urn:ietf:params:rtp-hdrext:sdes:mid", ""}));
+  EXPECT_EQ(m.extmaps[1].id, 3);
+  EXPECT_TRUE(ValidateDescription(*offer, SdpType::kOffer).ok());
+  Exchange(b, a);
+  EXPECT_EQ(a.negotiated()->media[0].codecs[0].payload_type, 102);
+}
+
 TEST(JsepRenegotiation, StoppedSpecIsOfferedWithPortZero) {
   JsepSession a(Options("1"), TransportA());
   JsepSession b(Options("2"), TransportB());
