@@ -705,9 +705,21 @@ class Connection::Impl {
       progressed_ = true;
       HandleDtlsEvent(std::move(*e), now);
     }
+    // A flight may be ready a moment before ICE has selected a pair (the peer's ClientHello can
+    // overtake the answer to our nominating check): hold it briefly instead of waiting for DTLS's
+    // 1 s retransmission.
+    if (!held_dtls_.empty() && agent_ && agent_->selected_pair()) {
+      for (std::vector<uint8_t>& t : held_dtls_) (void)mux_->Send(t, now);
+      held_dtls_.clear();
+      progressed_ = true;
+    }
     while (auto t = dtls_->PollTransmit()) {
       progressed_ = true;
-      (void)mux_->Send(*t, now);  // refused without a selected pair: DTLS retransmits
+      if (agent_ && agent_->selected_pair()) {
+        (void)mux_->Send(*t, now);
+      } else if (held_dtls_.size() < 16) {
+        held_dtls_.push_back(std::move(*t));
+      }
     }
   }
 
@@ -917,6 +929,7 @@ class Connection::Impl {
   bool agent_started_ = false;
 
   std::optional<DtlsEndpoint> dtls_;
+  std::vector<std::vector<uint8_t>> held_dtls_;  // DTLS datagrams waiting for a selected pair
   bool dtls_started_ = false;
   bool dtls_failed_ = false;
   bool dtls_closed_by_peer_ = false;

@@ -128,6 +128,37 @@ TEST_F(ConnectionSimTest, OfferAnswerConnectsAndOpensChannelsFromEachSide) {
   EXPECT_EQ(a_->states.back(), PeerConnectionState::kConnected);
 }
 
+// Setup latency on a jittery path: CreateOffer -> channel open on both sides within 1 s of virtual
+// time (no DTLS flight may wait for its 1 s retransmission timer because ICE had not yet selected a pair).
+TEST_F(ConnectionSimTest, SetupOnAJitteryPathTakesFewRoundTrips) {
+  MakePeers();
+  sim::LinkConfig jittery;
+  jittery.delay = Duration::Millis(10);
+  jittery.jitter = Duration::Millis(30);
+  for (SimPeer* p : {a_.get(), b_.get()}) {
+    p->host().uplink().set_config(jittery);
+    p->host().downlink().set_config(jittery);
+  }
+  for (int round = 0; round < 5; ++round) {
+    Timestamp start = net_.Now();
+    if (round > 0) {
+      a_ = nullptr;
+      b_ = nullptr;
+      a_ = std::make_unique<SimPeer>(net_, "a" + std::to_string(round), IpAddress::V4(198, 51, 101, round), 5000);
+      b_ = std::make_unique<SimPeer>(net_, "b" + std::to_string(round), IpAddress::V4(198, 51, 102, round), 6000);
+      for (SimPeer* p : {a_.get(), b_.get()}) {
+        p->host().uplink().set_config(jittery);
+        p->host().downlink().set_config(jittery);
+      }
+    }
+    ChannelHandle ch = *a_->conn().CreateDataChannel("s", {}, net_.Now());
+    Signal(net_, *a_, *b_, Duration::Millis(20));
+    ASSERT_TRUE(RunUntil([&] { return a_->channels[ch].opened && b_->FindChannel("s"); }, Duration::Seconds(10)));
+    Duration took = net_.Now() - start;
+    EXPECT_LT(took, Duration::Seconds(1)) << "round " << round << " took " << took.ToString();
+  }
+}
+
 class EchoTest : public ConnectionSimTest, public ::testing::WithParamInterface<size_t> {};
 
 TEST_P(EchoTest, OneMebibyteEchoedByteExact) {
