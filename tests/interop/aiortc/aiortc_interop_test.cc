@@ -1,6 +1,7 @@
 // tern against aiortc (Debian python3-aiortc 1.4 / aioice 0.8) over 127.0.0.1: offer/answer both ways
 // and an echo (1 MiB in 16 KiB messages, 256 KiB of strings from aiortc; common/interop_matrix.h
-// RunEcho). The aiortc peer is first proven against the Pion peer, both ways.
+// RunEcho), and the full matrix both ways as well. The aiortc peer is first proven against the Pion
+// peer, both ways.
 #include <gtest/gtest.h>
 
 #include "interop/common/interop_matrix.h"
@@ -58,6 +59,30 @@ void RunTernAgainstAiortc(bool tern_offers) {
 
 TEST(TernAndAiortc, TernOffers) { RunTernAgainstAiortc(true); }
 TEST(TernAndAiortc, AiortcOffers) { RunTernAgainstAiortc(false); }
+
+// Beyond what the issue asks of aiortc: the whole matrix (channel kinds, 1 MiB in 1 and 64 KiB
+// messages, a channel opened by aiortc, a negotiated one, close from each side). aiortc announces
+// a=max-message-size 65536, so the 256 KiB round is skipped.
+void RunFullMatrixAgainstAiortc(bool tern_offers) {
+  auto runtime = Runtime::Create();
+  ASSERT_TRUE(runtime.ok()) << runtime.status();
+  auto aiortc = StartAiortc();
+  ASSERT_TRUE(aiortc);
+  {
+    TernEndpoint tern(**runtime, IpAddress::LoopbackV4());
+    MatrixOptions options;
+    options.subject.max_send = 65536;
+    options.peer.max_send = 65536;
+    InteropMatrix matrix(tern, *aiortc, options);
+    absl::Status s = matrix.RunAll(tern_offers);
+    EXPECT_TRUE(s.ok()) << DescribeFailure(s, tern, *aiortc);
+    for (const std::string& a : tern.local_candidate_addresses()) EXPECT_EQ(a, "127.0.0.1");
+    matrix.Quit();
+  }
+}
+
+TEST(TernAndAiortc, FullMatrixTernOffers) { RunFullMatrixAgainstAiortc(true); }
+TEST(TernAndAiortc, FullMatrixAiortcOffers) { RunFullMatrixAgainstAiortc(false); }
 #endif
 
 }  // namespace
