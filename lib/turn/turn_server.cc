@@ -160,6 +160,7 @@ class TurnServer::Impl {
     std::optional<uint64_t> reservation_token;
     IpFamily family_error = IpFamily::kUnspecified;  // a dual allocation missing this family (440)
     Timestamp deadline;
+    bool even_port = false;  // EVEN-PORT: a retried bind picks an even port again
   };
   struct Allocation {
     FiveTuple five_tuple;
@@ -363,7 +364,12 @@ void TurnServer::Impl::Send(TransportProtocol protocol, const SocketAddress& loc
 }
 
 void TurnServer::Impl::Emit(TurnServerEvent event) {
-  if (events_.size() >= config_.max_queued_events) {
+  // The runtime must see every relay socket open/close, allocation start/end and stream close (they are
+  // bounded by the allocation and stream caps); only the informational events (AuthFailed, PeerDenied,
+  // QuotaHit) can be dropped when nobody drains the queue.
+  bool essential = !std::holds_alternative<AuthFailed>(event) && !std::holds_alternative<PeerDenied>(event) &&
+                   !std::holds_alternative<QuotaHit>(event);
+  if (!essential && events_.size() >= config_.max_queued_events) {
     ++stats_.dropped_events;
     return;
   }
@@ -1288,6 +1294,7 @@ void TurnServer::Impl::HandleAllocate(Reply& r, const stun::MessageView& msg, Al
   p.reservation_token = new_token;
   p.family_error = family_error;
   p.deadline = now + kRelayBindTimeout;
+  p.even_port = even;
 
   allocations_.emplace(ft, std::move(owned));
   for (const RelaySlot& s : a->relays) by_relay_[s.private_address] = a;
@@ -1386,7 +1393,7 @@ void TurnServer::Impl::HandleRelayBindResult(const SocketAddress& address, const
   ports_in_use_.erase(slot->private_address);
   std::optional<uint16_t> port;
   if (slot->attempts < config_.max_relay_bind_attempts) {
-    port = PickPort(slot->private_address.ip(), false, false);
+    port = PickPort(slot->private_address.ip(), a->pending->even_port, false);
   }
   if (!port.has_value()) {
     Reply r;

@@ -176,7 +176,9 @@ struct TurnServerConfig {
   size_t max_streams = 65536;
   size_t max_total_stream_buffer = 64 << 20;  // bytes held in incomplete frames, all connections
   size_t max_queued_transmits = 65536;  // beyond: dropped and counted
-  size_t max_queued_events = 65536;     // beyond: dropped and counted
+  // Beyond it, informational events (AuthFailed, PeerDenied, QuotaHit) are dropped and counted; the
+  // ones the runtime must act on (RelayOpened/Closed, Allocated, Deallocated, CloseStream) never are.
+  size_t max_queued_events = 65536;
 };
 
 // Why an allocation ended.

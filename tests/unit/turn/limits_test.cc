@@ -234,6 +234,41 @@ TEST(TurnFlood, QueuesAreBounded) {
   EXPECT_EQ(h.server->stats().dropped_transmits, 40u);
 }
 
+TEST(TurnFlood, EssentialEventsAreNeverDropped) {
+  TurnServerConfig config = DefaultConfig();
+  config.max_queued_events = 2;
+  ServerHarness h(config);
+  // Feed requests and poll only transmits, so events pile up.
+  auto exchange = [&](RawClient& c, const std::vector<uint8_t>& bytes) {
+    Datagram d;
+    d.local = kListen;
+    d.remote = c.address();
+    d.payload = bytes;
+    h.server->HandleInput(d, h.now);
+    std::optional<Transmit> t = h.server->PollTransmit();
+    Message m;
+    if (t.has_value()) m.bytes = t->payload;
+    c.Learn(m);
+    return m;
+  };
+  for (uint16_t i = 0; i < 6; ++i) {
+    RawClient c(h, SocketAddress(kClient.ip(), static_cast<uint16_t>(41000 + i)));
+    exchange(c, c.Build(stun::method::kAllocate, RawClient::AddUdp, false));
+    ASSERT_TRUE(exchange(c, c.Build(stun::method::kAllocate, RawClient::AddUdp)).is_success());
+  }
+  for (uint16_t i = 0; i < 5; ++i) {
+    RawClient bad(h, SocketAddress(kClient.ip(), static_cast<uint16_t>(42000 + i)), std::string(kUser), "wrong");
+    exchange(bad, bad.Build(stun::method::kAllocate, RawClient::AddUdp, false));
+    EXPECT_EQ(exchange(bad, bad.Build(stun::method::kAllocate, RawClient::AddUdp)).error_code(), 401);
+  }
+  h.DrainEvents();
+  EXPECT_EQ(h.EventsOf<RelayOpened>().size(), 6u);
+  EXPECT_EQ(h.EventsOf<Allocated>().size(), 6u);
+  EXPECT_TRUE(h.EventsOf<AuthFailed>().empty());
+  EXPECT_EQ(h.server->stats().dropped_events, 5u);
+  EXPECT_EQ(h.server->stats().auth_failures, 5u);
+}
+
 TEST(TurnBandwidth, PerAllocationCapDropsTheExcess) {
   TurnServerConfig config = DefaultConfig();
   config.bandwidth_cap_bytes_per_second = 10000;
