@@ -126,9 +126,15 @@ void IceTurnMux::PumpOnce(Timestamp now, bool* progressed) {
       }
       if (const TurnAllocated* allocated = std::get_if<TurnAllocated>(&*e)) {
         for (const SocketAddress& relayed : allocated->relayed) {
-          if (ClientForRelayed(relayed) == nullptr) relayed_.push_back(Relayed{relayed, c});
           if (!agent_.AddLocalRelayCandidate(relayed, c->config().server, now, allocated->mapped).ok()) {
             ++stats_.relay_candidate_errors;
+          }
+          // Route through this client only what the agent itself treats as a relayed address of this
+          // server: a hostile or broken server naming one of the agent's host addresses (or another
+          // client's relayed address) as XOR-RELAYED-ADDRESS must not divert that socket's traffic
+          // into its allocation.
+          if (ClientForRelayed(relayed) == nullptr && agent_.RouteOf(relayed) == c->config().server) {
+            relayed_.push_back(Relayed{relayed, c});
           }
         }
         agent_.RelayAllocationDone(now);

@@ -348,5 +348,85 @@ TEST(IceTurnMux, HostileInputNeverCrashesOrGrows) {
   EXPECT_EQ(a.received.back(), (std::vector<uint8_t>{0x99, 0x98}));
 }
 
+// Regression (fuzz/corpus/ice_turn_mux/regress-relayed-is-host): a TURN server whose Allocate success
+// names the agent's own host address as XOR-RELAYED-ADDRESS used to make the mux route every transmit
+// from that host socket (connectivity checks, STUN requests) through the TURN client as Send
+// indications, although the agent had refused the relay candidate.
+TEST(IceTurnMux, RelayedAddressEqualToAHostAddressIsNotRouted) {
+  SeededRandom random(5);
+  const SocketAddress host = Addr("192.0.2.10:5000"), server = Addr("198.51.100.1:3478"),
+                      peer = Addr("203.0.113.7:7000");
+  IceAgentConfig config;
+  config.host_addresses = {host};
+  config.pending_relay_allocations = 1;
+  IceAgent agent(config, random);
+  TurnClientConfig turn_config;
+  turn_config.server = server;
+  turn_config.local = host;
+  turn_config.username = "alice";
+  turn_config.password = "secret";
+  TurnClient turn(turn_config, random);
+  IceTurnMux mux(agent);
+  ASSERT_TRUE(mux.AddTurnClient(&turn).ok());
+  const Timestamp now = Timestamp::Seconds(1);
+  ASSERT_TRUE(agent.Start(now).ok());
+  ASSERT_TRUE(agent.SetRemoteCredentials({"peerUfrag", "peerPasswordPeerPassword"}, now).ok());
+  ASSERT_TRUE(turn.Allocate(now).ok());
+  mux.Pump(now);
+
+  // Answers the client's latest Allocate request.
+  auto answer = [&](bool success) {
+    std::optional<stun::TransactionId> id;
+    while (std::optional<Transmit> t = mux.PollTransmit()) {
+      absl::StatusOr<stun::MessageView> m = stun::MessageView::Parse(t->payload);
+      if (t->remote == server && m.ok() && m->method() == stun::method::kAllocate) id = m->transaction_id();
+    }
+    ASSERT_TRUE(id.has_value());
+    std::vector<uint8_t> buffer(256);
+    stun::MessageBuilder b(buffer,
+                           {success ? stun::MessageClass::kSuccessResponse : stun::MessageClass::kErrorResponse,
+                            stun::method::kAllocate},
+                           *id);
+    stun::IntegrityKey key = stun::IntegrityKey::LongTerm("alice", "realm", "secret", stun::PasswordAlgorithm::kMd5);
+    stun::FinishOptions options;
+    options.fingerprint = true;
+    if (success) {
+      b.AddXorAddress(stun::attr::kXorRelayedAddress, host);  // the agent's own host address
+      b.AddXorAddress(stun::attr::kXorMappedAddress, host);
+      b.AddU32(stun::attr::kLifetime, 600);
+      options.integrity = &key;
+    } else {
+      b.AddErrorCode(401);
+      b.AddText(stun::attr::kRealm, "realm");
+      b.AddText(stun::attr::kNonce, "nonce");
+    }
+    absl::StatusOr<ByteSpan> wire = b.Finish(options);
+    ASSERT_TRUE(wire.ok());
+    mux.HandleInput(Datagram{host, server, TransportProtocol::kUdp, *wire}, now);
+  };
+  answer(false);
+  answer(true);
+  ASSERT_EQ(turn.state(), TurnClientState::kAllocated);
+  EXPECT_EQ(mux.stats().relay_candidate_errors, 1u);  // the agent refused it
+  EXPECT_EQ(mux.ClientForRelayed(host), nullptr);
+
+  // A check to a host peer leaves straight from the host socket, not wrapped for the TURN server.
+  Candidate c;
+  c.foundation = "1";
+  c.priority = 1000;
+  c.address = peer;
+  ASSERT_TRUE(agent.AddRemoteCandidate(c, now).ok());
+  bool direct_check = false;
+  for (Timestamp t = now; t < now + Duration::Seconds(2); t += Duration::Millis(10)) {
+    mux.HandleTimeout(t);
+    while (std::optional<Transmit> out = mux.PollTransmit()) {
+      EXPECT_NE(out->remote, server) << "host traffic diverted into the allocation";
+      direct_check |= out->remote == peer && out->local == host;
+    }
+  }
+  EXPECT_TRUE(direct_check);
+  EXPECT_EQ(mux.stats().relayed_sent, 0u);
+}
+
 }  // namespace
 }  // namespace tern::ice
