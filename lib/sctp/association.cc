@@ -155,6 +155,8 @@ class Association::Impl final : public PacketSink {
   void PopFront(uint16_t sid, ChannelRecord& ch);
   void RequestResets();
   void UpdateNextTimeout();
+  // Advances usrsctp's shared timers to `now` shifted onto the stack's time line (see time_offset_).
+  void AdvanceStack(Timestamp now);
   void ChannelError(uint16_t sid, absl::Status status);
   uint16_t StreamLimit() const {
     return state_ == AssociationState::kConnected ? outbound_streams_ : config_.max_streams;
@@ -169,6 +171,10 @@ class Association::Impl final : public PacketSink {
   uint16_t inbound_streams_ = 0;
   Timestamp last_now_;
   Timestamp last_receive_;
+  // Set at the first call that carries a time: how far this association's clock is behind the stack's
+  // shared time line (never negative). Zero when every clock is the same (the Runtime's); positive when
+  // a test starts a fresh virtual clock after others have advanced the stack.
+  std::optional<Duration> time_offset_;
   std::optional<Timestamp> next_timeout_;
 
   std::map<uint16_t, ChannelRecord> channels_;
@@ -279,7 +285,7 @@ Association::Impl::~Impl() {
 absl::Status Association::Impl::Connect(Timestamp now) {
   if (state_ != AssociationState::kNew) return absl::FailedPreconditionError("Connect: already called");
   DrivingScope scope(id_);
-  UsrsctpStack::Get().AdvanceTo(now);
+  AdvanceStack(now);
   if (now > last_now_) last_now_ = now;
   sockaddr_conn remote = ConnAddress(config_.remote_port);
   if (usrsctp_connect(sock_, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0 &&
@@ -352,16 +358,25 @@ absl::Status Association::Impl::HandleInput(ByteSpan packet, Timestamp now) {
   ++stats_.packets_received;
   stats_.bytes_received += packet.size();
   DrivingScope scope(id_);
-  UsrsctpStack::Get().AdvanceTo(now);
+  AdvanceStack(now);
   if (now > last_now_) last_now_ = now;
   usrsctp_conninput(reinterpret_cast<void*>(id_), packet.data(), packet.size(), 0);
   Process();
   return absl::OkStatus();
 }
 
+void Association::Impl::AdvanceStack(Timestamp now) {
+  UsrsctpStack& stack = UsrsctpStack::Get();
+  if (!time_offset_) {
+    Timestamp stack_time = stack.time();
+    time_offset_ = stack_time > now ? stack_time - now : Duration::Zero();
+  }
+  stack.AdvanceTo(now + *time_offset_);
+}
+
 void Association::Impl::HandleTimeout(Timestamp now) {
   DrivingScope scope(id_);
-  UsrsctpStack::Get().AdvanceTo(now);
+  AdvanceStack(now);
   if (now > last_now_) last_now_ = now;
   Process();
 }

@@ -34,11 +34,12 @@
 //
 // Time and threads. usrsctp runs without threads of its own (usrsctp_init_nothreads). Its timers sit
 // in one process-wide list that counts elapsed milliseconds; tern advances it to the largest `now` any
-// association has been given (UsrsctpStackTime()). So every association in a process must be driven
-// from ONE time line that only moves forward (the Runtime's steady clock; in tests one virtual clock,
-// started at or after UsrsctpStackTime()). Because that list is shared, a timer of this association
-// may fire while another association is being driven, possibly on another thread: its packets are
-// queued here (under a small internal lock) and the wake handler, if set, is called on that thread.
+// association has been given (UsrsctpStackTime()). An association's clock is shifted onto that shared
+// time line at its first call if it starts behind it (a test's fresh virtual clock), so clocks need
+// not share an origin; they must all move forward together (the Runtime's steady clock; in a test, one
+// virtual clock at a time). Because the list is shared, a timer of this association may fire
+// while another association is being driven, possibly on another thread: its packets are queued here
+// (under a small internal lock) and the wake handler, if set, is called on that thread.
 // NextTimeout() asks for a wake-up every 10 ms while anything is in flight or being set up and every
 // second when idle, so timers are serviced even with no wake handler.
 //
@@ -237,8 +238,8 @@ class Association {
   std::unique_ptr<Impl> impl_;
 };
 
-// The largest `now` any Association in this process has been given (the position of usrsctp's shared
-// timer list), or Timestamp::Zero() before any. A test that starts a fresh virtual clock starts it here.
+// The largest `now` any Association in this process has been given, shifted as described above (the
+// position of usrsctp's shared timer list), or Timestamp::Zero() before any.
 Timestamp UsrsctpStackTime();
 
 // Live associations in the process (created and not yet destroyed).

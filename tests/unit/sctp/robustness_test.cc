@@ -356,6 +356,26 @@ TEST(SctpTimers, AnotherAssociationsTimerWakesItsOwner) {
   EXPECT_TRUE((*lonely)->PollTransmit().has_value()) << "the retransmitted INIT waits in lonely's queue";
 }
 
+// A fresh virtual clock that starts far behind the shared timer list (as a new test's does) is shifted
+// onto it: its timers still fire after the durations they were set for.
+TEST(SctpTimers, FreshClockBehindTheStackStillFiresTimers) {
+  auto other = Association::Create({});
+  ASSERT_TRUE(other.ok());
+  Timestamp far = testing::FreshStart() + Duration::Seconds(1000);
+  ASSERT_TRUE((*other)->Connect(far).ok());  // moves the stack 1000 s ahead
+  ASSERT_GE(UsrsctpStackTime(), far);
+
+  auto lonely = Association::Create({});
+  ASSERT_TRUE(lonely.ok());
+  Timestamp t0 = Timestamp::Seconds(1);
+  ASSERT_TRUE((*lonely)->Connect(t0).ok());
+  ASSERT_TRUE((*lonely)->PollTransmit().has_value());  // INIT
+  (*lonely)->HandleTimeout(t0 + Duration::Millis(500));
+  EXPECT_FALSE((*lonely)->PollTransmit().has_value());  // T1-init (1 s) not yet
+  (*lonely)->HandleTimeout(t0 + Duration::Millis(1100));
+  EXPECT_TRUE((*lonely)->PollTransmit().has_value()) << "INIT retransmitted after 1 s of its own clock";
+}
+
 }  // namespace
 }  // namespace tern::sctp
 
