@@ -89,35 +89,35 @@ std::string Abbreviate(std::string text, size_t max = 240) {
 }  // namespace
 
 void MessageQueue::SetSignalHandler(std::function<void(const Json&)> handler) {
+  std::unique_lock<std::mutex> lock(mu_);
+  signal_handler_ = handler;
   std::vector<Json> early;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    signal_handler_ = handler;
-    early.swap(early_signals_);
-  }
+  early.swap(early_signals_);
+  std::lock_guard<std::mutex> deliver(deliver_mu_);
+  lock.unlock();
   for (const Json& m : early) handler(m);
 }
 
 void MessageQueue::Push(Json message) {
-  std::function<void(const Json&)> handler;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    history_.push_back(Abbreviate(message.Dump()));
-    if (message.GetString("type") == "error" && error_.empty()) {
-      error_ = message.GetString("message", message.Dump());
-    }
-    if (IsSignal(message)) {
-      if (!signal_handler_) {
-        early_signals_.push_back(std::move(message));
-        return;
-      }
-      handler = signal_handler_;
-    } else {
-      queue_.push_back(std::move(message));
-    }
+  std::unique_lock<std::mutex> lock(mu_);
+  history_.push_back(Abbreviate(message.Dump()));
+  if (message.GetString("type") == "error" && error_.empty()) {
+    error_ = message.GetString("message", message.Dump());
   }
-  cv_.notify_all();
-  if (handler) handler(message);
+  if (!IsSignal(message)) {
+    queue_.push_back(std::move(message));
+    lock.unlock();
+    cv_.notify_all();
+    return;
+  }
+  if (!signal_handler_) {
+    early_signals_.push_back(std::move(message));
+    return;
+  }
+  std::function<void(const Json&)> handler = signal_handler_;
+  std::lock_guard<std::mutex> deliver(deliver_mu_);
+  lock.unlock();
+  handler(message);
 }
 
 void MessageQueue::Close(std::string why) {

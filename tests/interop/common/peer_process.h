@@ -72,6 +72,9 @@ class MessageQueue {
 
  private:
   mutable std::mutex mu_;
+  // Held (taken while mu_ is held, then mu_ released) while the signal handler runs, so that signals
+  // reach it one at a time and in the order they were pushed, early ones first.
+  std::mutex deliver_mu_;
   std::condition_variable cv_;
   std::deque<Json> queue_;
   std::vector<std::string> history_;
@@ -147,7 +150,7 @@ class PeerProcess : public Endpoint {
   std::mutex write_mu_;
   std::thread reader_;
   std::atomic<bool> stopping_{false};
-  bool quit_sent_ = false;
+  std::atomic<bool> quit_sent_{false};
   MessageQueue messages_;
 };
 

@@ -39,24 +39,30 @@ std::vector<std::string> TernEndpoint::local_candidate_addresses() const {
   return candidate_addresses_;
 }
 
+PeerConnection* TernEndpoint::pc() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pc_.get();
+}
+
 absl::Status TernEndpoint::Command(const Json& command) {
   const std::string type = command.GetString("type");
   if (type == "start") return Start(command);
-  if (type != "quit" && !pc_) return absl::FailedPreconditionError(Cat(name_, ": ", type, " before start"));
+  PeerConnection* const pc = this->pc();
+  if (type != "quit" && pc == nullptr) return absl::FailedPreconditionError(Cat(name_, ": ", type, " before start"));
   if (type == "offer" || type == "answer") {
     SessionDescription remote{type == "offer" ? SdpType::kOffer : SdpType::kAnswer, command.GetString("sdp")};
-    absl::Status s = pc_->SetRemoteDescription(remote);
+    absl::Status s = pc->SetRemoteDescription(remote);
     if (!s.ok()) {
       Emit(Json::Object({{"type", "error"}, {"message", Cat("SetRemoteDescription(", type, "): ", s.ToString())}}));
       return s;
     }
     if (type == "offer") {
-      auto answer = pc_->CreateAnswer();
+      auto answer = pc->CreateAnswer();
       if (!answer.ok()) {
         Emit(Json::Object({{"type", "error"}, {"message", Cat("CreateAnswer: ", answer.status().ToString())}}));
         return answer.status();
       }
-      s = pc_->SetLocalDescription(*answer);
+      s = pc->SetLocalDescription(*answer);
       if (!s.ok()) {
         Emit(Json::Object({{"type", "error"}, {"message", Cat("SetLocalDescription(answer): ", s.ToString())}}));
         return s;
@@ -115,7 +121,7 @@ absl::Status TernEndpoint::Command(const Json& command) {
     return absl::OkStatus();
   }
   if (type == "quit") {
-    if (pc_) pc_->Close();
+    if (pc != nullptr) pc->Close();
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(Cat(name_, ": unknown command ", type));
@@ -126,7 +132,7 @@ absl::Status TernEndpoint::AddCandidate(const Json& message) {
   c.candidate = message.GetString("candidate");
   c.sdp_mid = message.GetString("sdpMid");
   c.sdp_mline_index = static_cast<int>(message.GetInt("sdpMLineIndex", 0));
-  absl::Status s = pc_->AddIceCandidate(c);
+  absl::Status s = pc()->AddIceCandidate(c);
   if (!s.ok()) {
     Emit(Json::Object({{"type", "error"},
                        {"message", Cat("AddIceCandidate(", c.candidate, "): ", s.ToString())}}));
@@ -135,14 +141,14 @@ absl::Status TernEndpoint::AddCandidate(const Json& message) {
 }
 
 absl::Status TernEndpoint::Start(const Json& command) {
-  if (pc_) return absl::FailedPreconditionError(name_ + ": start: already started");
+  if (pc() != nullptr) return absl::FailedPreconditionError(name_ + ": start: already started");
   Configuration config;
   config.bind_addresses = {bind_address_};
-  auto pc = PeerConnection::Create(runtime_, config);
-  if (!pc.ok()) return pc.status();
-  pc_ = std::move(*pc);
+  auto created = PeerConnection::Create(runtime_, config);
+  if (!created.ok()) return created.status();
   {
     std::lock_guard<std::mutex> lock(mu_);
+    pc_ = std::move(*created);
     echo_ = command.GetBool("echo");
   }
   pc_->OnLocalCandidate([this](IceCandidate c) {
@@ -183,7 +189,7 @@ absl::Status TernEndpoint::Open(const Json& spec) {
   init.protocol = spec.GetString("protocol");
   init.negotiated = spec.GetBool("negotiated");
   if (auto v = spec.GetOptionalInt("id")) init.id = static_cast<uint16_t>(*v);
-  auto dc = pc_->CreateDataChannel(spec.GetString("label"), init);
+  auto dc = pc()->CreateDataChannel(spec.GetString("label"), init);
   if (!dc.ok()) {
     Emit(Json::Object({{"type", "error"}, {"message", Cat("CreateDataChannel: ", dc.status().ToString())}}));
     return dc.status();

@@ -53,6 +53,7 @@ class TernEndpoint : public Endpoint {
   void Track(std::shared_ptr<DataChannel> dc, std::string origin);
   void Emit(Json message) { messages_.Push(std::move(message)); }
   Json Report(const std::string& label, const Channel& ch) const;  // mu_ held
+  PeerConnection* pc() const;  // set once by start; read under mu_ (other threads forward signals)
   absl::Status AddCandidate(const Json& message);
 
   Runtime& runtime_;
