@@ -115,6 +115,12 @@ void IceTurnMux::PumpOnce(Timestamp now, bool* progressed) {
     while (std::optional<TurnEvent> e = c->PollEvent()) {
       *progressed = true;
       if (TurnDataReceived* data = std::get_if<TurnDataReceived>(&*e)) {
+        // Only for a relayed address this client owns in the agent: otherwise (an allocation the agent
+        // refused, e.g. one naming a host address) the data would look like it arrived on that socket.
+        if (ClientForRelayed(data->relayed) != c) {
+          ++stats_.relayed_dropped;
+          continue;
+        }
         Datagram d;
         d.local = data->relayed;
         d.remote = data->peer;

@@ -15,7 +15,9 @@
 //  Set IceAgentConfig::pending_relay_allocations to the number of clients that will allocate, so the
 //  agent's gathering completes only after their relay candidates.
 //  - TurnDataReceived: fed to the agent as a Datagram with local = the relayed address and remote =
-//    the peer (the agent's relay seam, see ice_agent.h); not passed up.
+//    the peer (the agent's relay seam, see ice_agent.h); not passed up. Only relayed addresses the
+//    agent accepted as that client's relay candidates are routed (both ways): a server naming one of
+//    the agent's host addresses as XOR-RELAYED-ADDRESS cannot divert or inject host-socket traffic.
 //  - every other TURN event is passed up as a TurnClientEvent.
 // What the agent produces:
 //  - a Transmit whose local is one of the relayed addresses goes out through that client's SendTo
@@ -61,6 +63,7 @@ struct IceTurnMuxStats {
   uint64_t to_turn = 0;                 // datagrams (or stream chunks) handed to a TURN client
   uint64_t relayed_sent = 0;            // agent transmits sent through a client's SendTo
   uint64_t relayed_received = 0;        // TurnDataReceived fed to the agent
+  uint64_t relayed_dropped = 0;         // TurnDataReceived for an address not routed through its client
   uint64_t relay_send_failures = 0;     // SendTo refused (not allocated, permission failed, full)
   uint64_t relay_candidate_errors = 0;  // AddLocalRelayCandidate refused
   uint64_t channels_requested = 0;

@@ -426,6 +426,40 @@ TEST(IceTurnMux, RelayedAddressEqualToAHostAddressIsNotRouted) {
   }
   EXPECT_TRUE(direct_check);
   EXPECT_EQ(mux.stats().relayed_sent, 0u);
+
+  // Nor is what that server relays "from" a peer fed to the agent as if it had arrived on the host
+  // socket.
+  ASSERT_TRUE(turn.CreatePermission(peer.ip(), now).ok());
+  mux.Pump(now);
+  std::optional<stun::TransactionId> permission;
+  while (std::optional<Transmit> t = mux.PollTransmit()) {
+    absl::StatusOr<stun::MessageView> m = stun::MessageView::Parse(t->payload);
+    if (t->remote == server && m.ok() && m->method() == stun::method::kCreatePermission) {
+      permission = m->transaction_id();
+    }
+  }
+  ASSERT_TRUE(permission.has_value());
+  std::vector<uint8_t> ok(128);
+  stun::MessageBuilder okb(ok, {stun::MessageClass::kSuccessResponse, stun::method::kCreatePermission},
+                           *permission);
+  stun::IntegrityKey key = stun::IntegrityKey::LongTerm("alice", "realm", "secret", stun::PasswordAlgorithm::kMd5);
+  absl::StatusOr<ByteSpan> ok_wire = okb.Finish({.integrity = &key, .fingerprint = true});
+  ASSERT_TRUE(ok_wire.ok());
+  mux.HandleInput(Datagram{host, server, TransportProtocol::kUdp, *ok_wire}, now);
+  ASSERT_TRUE(turn.HasPermission(peer.ip()));
+  std::vector<uint8_t> data(128);
+  stun::TransactionId id{};
+  id.bytes[3] = 0x33;
+  stun::MessageBuilder db(data, {stun::MessageClass::kIndication, stun::method::kData}, id);
+  db.AddXorAddress(stun::attr::kXorPeerAddress, peer);
+  const uint8_t app[] = {0x17, 0xFE, 0xFD, 0x00};
+  db.Add(stun::attr::kData, app);
+  absl::StatusOr<ByteSpan> data_wire = db.Finish({.fingerprint = true});
+  ASSERT_TRUE(data_wire.ok());
+  mux.HandleInput(Datagram{host, server, TransportProtocol::kUdp, *data_wire}, now);
+  EXPECT_EQ(turn.stats().data_indications_received, 1u);
+  EXPECT_EQ(mux.stats().relayed_received, 0u);
+  EXPECT_EQ(mux.stats().relayed_dropped, 1u);
 }
 
 }  // namespace
