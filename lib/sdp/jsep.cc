@@ -1176,11 +1176,10 @@ void JsepSession::RestoreMids() {
 }
 
 absl::Status JsepSession::Complete(const SessionDescription& offer, const SessionDescription& answer,
-                                   bool local_is_offerer, bool final) {
+                                   bool local_is_offerer) {
   absl::StatusOr<NegotiatedSession> n = Negotiate(offer, answer, local_is_offerer);
   if (!n.ok()) return n.status();
   negotiated_ = *std::move(n);
-  (void)final;
   return absl::OkStatus();
 }
 
@@ -1225,7 +1224,7 @@ absl::Status JsepSession::SetLocalDescription(SdpType type, const SessionDescrip
     return WrongState(absl::StrCat("SetLocalDescription(", ToAbsl(ToString(type)), ")"), state_);
   }
   if (absl::Status s = ValidateAnswerMatchesOffer(*pending_remote_, d); !s.ok()) return s;
-  if (absl::Status s = Complete(*pending_remote_, d, /*local_is_offerer=*/false, type == SdpType::kAnswer); !s.ok()) {
+  if (absl::Status s = Complete(*pending_remote_, d, /*local_is_offerer=*/false); !s.ok()) {
     return s;
   }
   version_ = std::max(version_, d.origin.session_version);
@@ -1279,7 +1278,7 @@ absl::Status JsepSession::SetRemoteDescription(SdpType type, const SessionDescri
     return WrongState(absl::StrCat("SetRemoteDescription(", ToAbsl(ToString(type)), ")"), state_);
   }
   if (absl::Status s = ValidateAnswerMatchesOffer(*pending_local_, d); !s.ok()) return s;
-  if (absl::Status s = Complete(*pending_local_, d, /*local_is_offerer=*/true, type == SdpType::kAnswer); !s.ok()) {
+  if (absl::Status s = Complete(*pending_local_, d, /*local_is_offerer=*/true); !s.ok()) {
     return s;
   }
   if (type == SdpType::kPranswer) {

@@ -225,7 +225,15 @@ absl::StatusOr<NegotiatedSession> Negotiate(const SessionDescription& offer, con
 // One side of a peer connection's signalling (webrtc-pc §4.4.1.5-§4.4.1.6). Errors: FailedPrecondition
 // for a call not allowed in the current state (the W3C InvalidStateError), InvalidArgument for a
 // description that is malformed or does not fit (InvalidAccessError / OperationError). A failed call
-// changes nothing.
+// changes nothing. A plain value with no locks: lib/pc uses it from the connection's loop thread only.
+//
+//   JsepSession session(options, transport);
+//   session.AddMedia(MediaSpec{});                       // a data channel section
+//   absl::StatusOr<SessionDescription> offer = session.CreateOffer();
+//   session.SetLocalDescription(SdpType::kOffer, *offer);  // -> have-local-offer; mids assigned
+//   ... send Serialize(*offer), receive the answer text ...
+//   session.SetRemoteDescription(SdpType::kAnswer, *Parse(answer_text));  // -> stable
+//   const NegotiatedSession& n = *session.negotiated();  // ICE credentials, DTLS role, SCTP ports
 class JsepSession {
  public:
   JsepSession(JsepOptions options, TransportSpec transport);
@@ -262,8 +270,7 @@ class JsepSession {
 
  private:
   absl::Status ApplyRollback();
-  absl::Status Complete(const SessionDescription& offer, const SessionDescription& answer,
-                        bool local_is_offerer, bool final);
+  absl::Status Complete(const SessionDescription& offer, const SessionDescription& answer, bool local_is_offerer);
   // Gives each offered section no spec claims to the first spec of its kind without a mid; for a
   // remote offer, a section left over gets a new spec from JsepOptions (the W3C transceiver that
   // setRemoteDescription creates), when JsepOptions allows it.
