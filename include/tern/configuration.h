@@ -24,6 +24,9 @@ namespace tern {
 //   turn:host[:port][?transport=udp|tcp]   (RFC 7065 §3.1; default port 3478, transport udp)
 //   turns:host[:port][?transport=udp|tcp]  (default port 5349, transport tcp, i.e. TLS)
 // `host` is an IPv4 literal, an IPv6 literal in brackets ("[2001:db8::1]") or a DNS name.
+// What PeerConnection::Create uses today: stun: and turn: over UDP with an IP literal (or "localhost");
+// stuns: is skipped (as browsers do); DNS names and TURN over TCP/TLS (turns:, ?transport=tcp) parse
+// and validate but Create refuses them with Unimplemented, naming the URL.
 struct IceServerUrl {
   enum class Scheme : uint8_t { kStun, kStuns, kTurn, kTurns };
   enum class Transport : uint8_t { kUdp, kTcp };

@@ -240,5 +240,25 @@ TEST(PeerConnectionCreate, RefusesBadConfigurations) {
   EXPECT_TRUE(pc.ok()) << pc.status();
 }
 
+TEST(PeerConnectionCreate, BindsInThePortRange) {
+  absl::StatusOr<std::unique_ptr<Runtime>> rt = Runtime::Create({.num_loops = 1});
+  ASSERT_TRUE(rt.ok());
+  Configuration c = LoopbackConfig();
+  c.port_range_min = 47100;
+  c.port_range_max = 47199;
+  absl::StatusOr<std::unique_ptr<PeerConnection>> pc = PeerConnection::Create(**rt, c);
+  ASSERT_TRUE(pc.ok()) << pc.status();
+  absl::StatusOr<SessionDescription> offer = (*pc)->CreateOffer();
+  ASSERT_TRUE(offer.ok());
+  ASSERT_TRUE((*pc)->SetLocalDescription(*offer).ok());
+  absl::StatusOr<Stats> stats = (*pc)->GetStats();
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ(stats->local_candidates.size(), 1u);
+  EXPECT_EQ(stats->local_candidates[0].address, "127.0.0.1");
+  EXPECT_GE(stats->local_candidates[0].port, 47100);
+  EXPECT_LE(stats->local_candidates[0].port, 47199);
+  EXPECT_EQ((*pc)->ice_gathering_state(), IceGatheringState::kComplete);
+}
+
 }  // namespace
 }  // namespace tern
