@@ -306,6 +306,11 @@ void RelayServer::OnEvent(turn::TurnServerEvent e) {
 void RelayServer::OpenRelay(const SocketAddress& address) {
   UdpSocketOptions o;
   o.bind = address;
+  // A relay socket sees one peer's traffic: room for a burst while the loop is descheduled (the kernel
+  // charges the buffer only when used), and no GRO/GSO (segments to or from one peer rarely coalesce).
+  o.recv_buffer_size = 1 << 20;
+  o.gro = false;
+  o.gso = false;
   absl::StatusOr<std::unique_ptr<UdpSocket>> s =
       UdpSocket::Open(loop_, o, random_, [this](const Datagram& d) { OnDatagram(d); });
   if (!s.ok()) {

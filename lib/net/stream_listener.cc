@@ -104,7 +104,9 @@ absl::StatusOr<std::shared_ptr<TlsContext>> MakeTlsContext(const TlsServerCreden
   SSL_CTX* ctx = tls->ctx;
   SSL_CTX_set_min_proto_version(ctx, ToWireVersion(creds.min_version));
   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-  if (!creds.cipher_list.empty() && SSL_CTX_set_strict_cipher_list(ctx, creds.cipher_list.c_str()) != 1) {
+  // Lenient like OpenSSL (names BoringSSL lacks are skipped, as in existing coturn configs), but a list
+  // that selects nothing is an error.
+  if (!creds.cipher_list.empty() && SSL_CTX_set_cipher_list(ctx, creds.cipher_list.c_str()) != 1) {
     ERR_clear_error();
     return absl::InvalidArgumentError(absl::StrCat("bad TLS cipher list '", creds.cipher_list, "'"));
   }

@@ -30,7 +30,8 @@ struct TlsServerCredentials {
   // PEM text: the leaf certificate first, then any intermediates; and its private key (RSA or EC).
   std::string certificate_chain_pem;
   std::string private_key_pem;
-  // OpenSSL cipher string for TLS <= 1.2 (empty: BoringSSL's default). TLS 1.3 suites are fixed.
+  // OpenSSL cipher string for TLS <= 1.2 (empty: BoringSSL's default); unknown names are skipped, a
+  // string that selects no cipher is an error. TLS 1.3 suites are fixed.
   std::string cipher_list;
   // Oldest version accepted (coturn: no-tlsv1, no-tlsv1_1 raise it). Default TLS 1.2.
   TlsVersion min_version = TlsVersion::kTls1_2;
