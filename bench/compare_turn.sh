@@ -94,17 +94,21 @@ unauthenticated-rate=0
 EOF
 }
 
+port_busy() { ss -Huan "sport = :$PORT" 2>/dev/null | grep -q . || ss -Htan "sport = :$PORT" 2>/dev/null | grep -q LISTEN; }
+
 start_server() {  # $1 = coturn|tern ; prints the pid
   local pid
+  for _ in $(seq 1 100); do port_busy || break; sleep 0.1; done
   if [[ "$1" == coturn ]]; then
     turnserver -c "$OUT/coturn.conf" >>"$OUT/coturn.stdout" 2>&1 &
   else
     "$TERN_TURNSERVER" -c "$OUT/tern.conf" >>"$OUT/tern.stdout" 2>&1 &
   fi
   pid=$!
-  # Ready when the TCP side of the listening port accepts.
+  # Ready when the TCP side of the listening port accepts and the process is still alive.
   for _ in $(seq 1 200); do
-    if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then echo "$pid"; return 0; fi
+    [[ -d "/proc/$pid" ]] || break
+    if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && [[ -d "/proc/$pid" ]]; then echo "$pid"; return 0; fi
     sleep 0.05
   done
   echo "server $1 did not start" >&2
@@ -112,7 +116,16 @@ start_server() {  # $1 = coturn|tern ; prints the pid
   return 1
 }
 
-stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# The server is not a child of this shell (started in a command substitution): poll until it is gone.
+stop_server() {
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 1 200); do
+    [[ -d "/proc/$1" ]] || return 0
+    sleep 0.05
+  done
+  kill -9 "$1" 2>/dev/null || true
+  sleep 0.2
+}
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
