@@ -68,7 +68,7 @@ fuzz: deps
 
 bench-smoke:
 	cmake --preset release >/dev/null
-	cmake --build build/release -j$(JOBS)
+	cmake --build build/release --target tern_benches -j$(JOBS)
 	bash scripts/bench-smoke.sh build/release
 
 bench: deps
