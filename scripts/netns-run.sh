@@ -3,7 +3,7 @@
 # Runs COMMAND inside a fresh network namespace NAME that has loopback and one veth (10.200.X.2/24) to a
 # second namespace NAME-gw (10.200.X.1/24), then removes both. Browsers need a non-loopback interface to
 # gather candidates (Chromium ignores `lo`); nothing inside can reach any other network. Needs root.
-# X is derived from NAME so that several tests can run at once. Exit status is COMMAND's.
+# X is derived from NAME; each run gets its own pair of namespaces, so tests can run at once. Exit status is COMMAND's.
 set -euo pipefail
 name=${1:?usage: netns-run.sh NAME -- COMMAND...}
 shift
@@ -13,6 +13,8 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "netns-run.sh: needs root (ip netns); run the suite as root as the README says" >&2
   exit 2
 fi
+# The pid keeps concurrent runs of the same test (two build trees, a developer and CI) apart.
+name="${name}-$$"
 gw="${name}-gw"
 # 10.200.<1..250>.0/24 from a hash of the name.
 octet=$(( ($(printf '%s' "$name" | cksum | cut -d' ' -f1) % 250) + 1 ))
