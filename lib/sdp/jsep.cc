@@ -814,6 +814,9 @@ std::optional<MediaSection> AnswerRtpSection(const SessionDescription& offer, co
     std::set<uint8_t> accepted;
     for (const CodecSpec& c : codecs) accepted.insert(c.payload_type);
     auto reversed_rid = [&](const std::string& id, RidDirection want) -> std::optional<Rid> {
+      for (const Rid& r : m.rids) {
+        if (r.id == id) return std::nullopt;  // already answered (a hand-built model may repeat a rid)
+      }
       for (const Rid& r : o.rids) {
         if (r.id != id || r.direction == want) continue;
         Rid out = r;

@@ -714,6 +714,16 @@ absl::Status Parser::ParseMediaAttribute(std::string_view name, std::optional<st
           if (paused) alt.remove_prefix(1);
           if (!IsRidId(alt)) return Fail("a=simulcast rid is not 1-255 of ALPHA / DIGIT / \"-\" / \"_\"");
           if (++rids > kMaxListItems) return Fail("a=simulcast names too many rids");
+          for (const std::vector<SimulcastStream>* l : {&sim.send, &sim.recv}) {
+            for (const SimulcastStream& st : *l) {
+              for (const SimulcastRid& r : st) {
+                if (r.rid == alt) return Fail(absl::StrCat("a=simulcast names rid ", ToAbsl(alt), " twice"));
+              }
+            }
+          }
+          for (const SimulcastRid& r : alternatives) {
+            if (r.rid == alt) return Fail(absl::StrCat("a=simulcast names rid ", ToAbsl(alt), " twice"));
+          }
           alternatives.push_back(SimulcastRid{std::string(alt), paused});
         }
         list->push_back(std::move(alternatives));
