@@ -46,6 +46,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -132,14 +134,19 @@ class Harness {
     if (mux_.ClientForRelayed(kRelayed) != &client_) return false;
     for (int i = 0; i < 3; ++i) AddPeerCandidate(i);
     Drain();
-    // Answer the permission requests the relayed checks caused.
-    for (int round = 0; round < 4 && !requests_.empty(); ++round) {
-      if (std::none_of(requests_.begin(), requests_.end(), [](const Request& r) {
-            return r.method == stun::method::kCreatePermission;
-          })) {
-        break;
+    // Let the agent's relayed checks go out, answering the permission requests they cause (as a real
+    // server would), so that relayed data from the peers gets through.
+    std::vector<stun::TransactionId> answered;
+    for (int round = 0; round < 20; ++round) {
+      Advance(Duration::Millis(100));
+      for (const Request r : std::vector<Request>(requests_)) {
+        if (r.method != stun::method::kCreatePermission) continue;
+        if (std::find(answered.begin(), answered.end(), r.id) != answered.end()) continue;
+        answered.push_back(r.id);
+        if (!AnswerRequest(r, stun::MessageClass::kSuccessResponse, true, [](stun::MessageBuilder&) {})) {
+          return false;
+        }
       }
-      if (!Answer(stun::MessageClass::kSuccessResponse, true, [](stun::MessageBuilder&) {})) return false;
     }
     if (state == 3) {
       client_.Close(now_);
@@ -162,6 +169,19 @@ class Harness {
       Drain();
     }
     Advance(Duration::Seconds(60));
+    if (std::getenv("TERN_MUX_FUZZ_DEBUG") != nullptr) {
+      const IceTurnMuxStats& st = mux_.stats();
+      std::optional<IceCandidatePair> sel = agent_.selected_pair();
+      std::fprintf(stderr,
+                   "client=%d to_agent=%llu to_turn=%llu relayed_sent=%llu relayed_received=%llu "
+                   "relayed_dropped=%llu send_failures=%llu candidate_errors=%llu channels=%llu selected=%s\n",
+                   static_cast<int>(client_.state()), (unsigned long long)st.to_agent,
+                   (unsigned long long)st.to_turn, (unsigned long long)st.relayed_sent,
+                   (unsigned long long)st.relayed_received, (unsigned long long)st.relayed_dropped,
+                   (unsigned long long)st.relay_send_failures, (unsigned long long)st.relay_candidate_errors,
+                   (unsigned long long)st.channels_requested,
+                   !sel ? "none" : (sel->local.type == CandidateType::kRelay ? "relay" : "host"));
+    }
   }
 
  private:
@@ -222,7 +242,11 @@ class Harness {
     auto it = std::find_if(requests_.rbegin(), requests_.rend(),
                            [](const Request& r) { return r.method != stun::method::kBinding; });
     if (it == requests_.rend()) return false;
-    const Request request = *it;
+    return AnswerRequest(*it, cls, sign, add);
+  }
+
+  template <typename F>
+  bool AnswerRequest(const Request& request, stun::MessageClass cls, bool sign, F&& add) {
     std::vector<uint8_t> buffer(2048);
     stun::MessageBuilder b(buffer, {cls, request.method}, request.id);
     add(b);
