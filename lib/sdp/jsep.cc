@@ -1133,6 +1133,9 @@ void JsepSession::AssignMids(const SessionDescription& offer, bool remote) {
     if (claimed) continue;
     std::optional<MediaKind> kind = KindOf(m);
     if (!kind) continue;
+    // Only a section this side could accept takes a spec (an unusable one is rejected in the answer,
+    // and a spec tied to it would never be offered again).
+    if (*kind == MediaKind::kData ? !IsDataChannelSection(m) : !IsSecureRtpSection(m)) continue;
     bool assigned = false;
     for (MediaSpec& s : media_) {
       if (s.mid.empty() && !s.stopped && s.kind == *kind) {
@@ -1146,7 +1149,10 @@ void JsepSession::AssignMids(const SessionDescription& offer, bool remote) {
     spec.kind = *kind;
     spec.mid = *m.mid;
     if (*kind == MediaKind::kData) {
-      if (!options_.accept_data_channels || !IsDataChannelSection(m)) continue;
+      // One data channel section per connection: a second offered one is rejected, not given a spec.
+      bool have_data = std::any_of(media_.begin(), media_.end(),
+                                   [](const MediaSpec& s) { return s.kind == MediaKind::kData && !s.stopped; });
+      if (!options_.accept_data_channels || have_data) continue;
       spec.sctp_port = options_.sctp_port;
       spec.max_message_size = options_.max_message_size;
     } else {

@@ -623,6 +623,43 @@ TEST(JsepAnswer, UnsupportedSectionsAreRejectedWithPortZero) {
   EXPECT_FALSE(n->media[0].rejected);
 }
 
+TEST(JsepAnswer, SessionGivesSpecsOnlyToUsableSectionsAndOneDataChannel) {
+  SessionDescription offer = MustParse(ReadSample("chrome_datachannel_offer"));
+  MediaSection second = offer.media[0];
+  second.mid = "1";
+  offer.media.push_back(second);  // a second data channel section
+  MediaSection plain = offer.media[0];
+  plain.mid = "2";
+  plain.media = "audio";
+  plain.protocol = "RTP/AVP";  // no DTLS-SRTP
+  plain.formats = {"0"};
+  plain.sctp_port.reset();
+  plain.max_message_size.reset();
+  plain.rtcp_mux = true;
+  offer.media.push_back(plain);
+  offer.groups[0].mids = {"0", "1", "2"};
+  JsepSession b(Options("2"), TransportB());
+  b.AddMedia(Audio());  // must not be tied to the plain RTP section
+  absl::Status s = b.SetRemoteDescription(SdpType::kOffer, offer);
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_EQ(b.media().size(), 2u);
+  EXPECT_TRUE(b.media()[0].mid.empty());
+  EXPECT_EQ(b.media()[1].kind, MediaKind::kData);
+  EXPECT_EQ(b.media()[1].mid, "0");
+  absl::StatusOr<SessionDescription> answer = b.CreateAnswer();
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_FALSE(answer->media[0].IsRejected());
+  EXPECT_TRUE(answer->media[1].IsRejected());
+  EXPECT_TRUE(answer->media[2].IsRejected());
+  ASSERT_TRUE(b.SetLocalDescription(SdpType::kAnswer, *answer).ok());
+  // The next offer keeps the three sections and adds the audio spec as a fourth.
+  absl::StatusOr<SessionDescription> reoffer = b.CreateOffer();
+  ASSERT_TRUE(reoffer.ok()) << reoffer.status();
+  EXPECT_EQ(MidsOf(*reoffer), (std::vector<std::string>{"0", "1", "2", "3"}));
+  EXPECT_EQ(reoffer->media[3].media, "audio");
+  EXPECT_EQ(reoffer->FindGroup("BUNDLE")->mids, (std::vector<std::string>{"0", "3"}));
+}
+
 TEST(JsepAnswer, WithoutBundleOnlyOneSectionGetsTheTransport) {
   SessionDescription offer = MustParse(ReadSample("safari_av_offer"));
   offer.groups.clear();
