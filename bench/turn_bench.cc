@@ -10,6 +10,8 @@
 // checks, counters, queueing). Every setup is checked once and the program aborts if it fails.
 #include <benchmark/benchmark.h>
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -300,6 +302,40 @@ void BM_AuthenticatedAllocateMd5(benchmark::State& state) { RunAllocate(state, f
 void BM_AuthenticatedAllocateSha256(benchmark::State& state) { RunAllocate(state, true); }
 BENCHMARK(BM_AuthenticatedAllocateMd5);
 BENCHMARK(BM_AuthenticatedAllocateSha256);
+
+// Heap held per allocation (glibc mallinfo2 before and after) with state.range(0) bare allocations (no
+// permission or channel yet) in the server: the core's share of RSS per allocation.
+void BM_HeapPerAllocation(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  double per_allocation = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto f = std::make_unique<Fixture>();
+    std::vector<std::vector<uint8_t>> requests;
+    for (int i = 0; i < n; ++i) {
+      SocketAddress source(kClient.ip(), static_cast<uint16_t>(1024 + i));
+      requests.push_back(f->AllocateRequest(source));
+    }
+    state.ResumeTiming();
+    size_t before = mallinfo2().uordblks;
+    for (int i = 0; i < n; ++i) {
+      SocketAddress source(kClient.ip(), static_cast<uint16_t>(1024 + i));
+      f->server().HandleInput(Fixture::FromClient(source, requests[static_cast<size_t>(i)]), f->now());
+      std::optional<Transmit> out = f->server().PollTransmit();
+      f->server().RecycleBuffer(std::move(out->payload));
+    }
+    while (f->server().PollEvent()) {
+    }
+    size_t after = mallinfo2().uordblks;
+    if (f->server().allocation_count() != static_cast<size_t>(n) + 1) Die("allocations failed");
+    per_allocation = static_cast<double>(after - before) / n;
+    state.PauseTiming();
+    f.reset();
+    state.ResumeTiming();
+  }
+  state.counters["heap_bytes/allocation"] = per_allocation;
+}
+BENCHMARK(BM_HeapPerAllocation)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_BindingRequest(benchmark::State& state) {
   Fixture f;

@@ -20,7 +20,8 @@
 //               0x4000 + data[2] % 4); data[3..] are raw attributes (type, length, value) added as they are;
 //               then USERNAME, REALM, the nonce last learned, integrity and FINGERPRINT
 //            4  time passes: (data[0..1] + 1) × 100 ms, then HandleTimeout at NextTimeout steps
-//            5  HandleRelayBindResult(opened relay data[0], OK unless data[1] is odd)
+//            5  HandleRelayBindResult(opened relay data[0], OK unless data[1] is odd); with data[1] bit 1,
+//               HandleIcmp(opened relay data[0], peer (data[1] >> 2) & 3, type data[2], code data[3])
 //            6  HandleStreamClosed(source op >> 3)
 //            7  ChannelData on channel 0x4000 + (op >> 3) % 4 with the data, from source 0 over UDP
 // Invariants checked after every step: allocations, rate-limit entries and streams never exceed their
@@ -165,6 +166,10 @@ class Harness {
         if (opened_.empty() || data.empty()) break;
         auto it = opened_.begin();
         std::advance(it, data[0] % opened_.size());
+        if (data.size() >= 4 && (data[1] & 2)) {
+          server_->HandleIcmp(*it, kPeers[(data[1] >> 2) & 3], data[2], data[3], 1280, now_);
+          break;
+        }
         bool fail = data.size() >= 2 && (data[1] & 1);
         SocketAddress address = *it;
         if (fail) opened_.erase(it);  // the runtime could not bind it: nothing to close later

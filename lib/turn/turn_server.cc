@@ -223,6 +223,8 @@ class TurnServer::Impl {
   void HandleChannelBind(const Reply& r, const stun::MessageView& msg, Allocation* a, Timestamp now);
   void HandleRelayBindResult(const SocketAddress& address, const absl::Status& status, Timestamp now);
   void HandleStreamClosed(const FiveTuple& ft, Timestamp now);
+  void HandleIcmp(const SocketAddress& relayed, const SocketAddress& peer, uint8_t type, uint8_t code,
+                  uint32_t error_data, Timestamp now);
   void HandleTimeout(Timestamp now);
 
   // --- Authentication (RFC 8489 §9.2.4) -------------------------------------------------------------
@@ -800,6 +802,32 @@ void TurnServer::Impl::HandlePeerDatagram(Allocation& a, const Datagram& d, Time
   ++stats_.packets_peer_to_client;
   stats_.bytes_peer_to_client += n;
   SendToClient(ft, std::move(out));
+}
+
+void TurnServer::Impl::HandleIcmp(const SocketAddress& relayed, const SocketAddress& peer, uint8_t type,
+                                  uint8_t code, uint32_t error_data, Timestamp now) {
+  auto it = by_relay_.find(relayed);
+  if (it == by_relay_.end() || it->second->pending.has_value()) return;
+  Allocation& a = *it->second;
+  bool forwarded = relayed.ip().is_v4() ? (type == 3 || type == 11) : (type >= 1 && type <= 3);
+  auto perm = a.permissions.find(peer.ip());
+  if (!forwarded || peer.family() != relayed.family() || perm == a.permissions.end() || perm->second <= now) {
+    return;
+  }
+  std::vector<uint8_t> out = TakeBuffer(128);
+  stun::TransactionId id = stun::TransactionId::Generate(random_);
+  stun::MessageBuilder b(out, stun::MessageType{MessageClass::kIndication, method::kData}, id);
+  b.AddXorAddress(attr::kXorPeerAddress, peer);
+  b.AddIcmp(stun::IcmpValue{type, code, error_data});
+  stun::FinishOptions options;
+  options.fingerprint = config_.fingerprint;
+  absl::StatusOr<ByteSpan> wire = b.Finish(options);
+  if (!wire.ok()) {
+    Recycle(std::move(out));
+    return;
+  }
+  out.resize(wire->size());
+  SendToClient(a.five_tuple, std::move(out));
 }
 
 // ===================================================================================================
@@ -1710,6 +1738,10 @@ void TurnServer::HandleStreamClosed(const FiveTuple& five_tuple, Timestamp now) 
 }
 void TurnServer::HandleRelayBindResult(const SocketAddress& address, const absl::Status& status, Timestamp now) {
   impl_->HandleRelayBindResult(address, status, now);
+}
+void TurnServer::HandleIcmp(const SocketAddress& relayed, const SocketAddress& peer, uint8_t type, uint8_t code,
+                            uint32_t error_data, Timestamp now) {
+  impl_->HandleIcmp(relayed, peer, type, code, error_data, now);
 }
 void TurnServer::HandleTimeout(Timestamp now) { impl_->HandleTimeout(now); }
 

@@ -297,6 +297,13 @@ class TurnServer {
   void HandleInput(const Datagram& datagram, Timestamp now);
   void HandleStreamClosed(const FiveTuple& five_tuple, Timestamp now);
   void HandleRelayBindResult(const SocketAddress& address, const absl::Status& status, Timestamp now);
+  // An ICMP error the runtime read from the relay socket bound on `relayed` (IP_RECVERR) about a datagram
+  // sent to `peer` (RFC 8656 §11.6): relayed to the client as a Data indication carrying ICMP and
+  // XOR-PEER-ADDRESS when the peer has a permission and the type is one the RFC forwards (ICMPv4
+  // Destination Unreachable 3 / Time Exceeded 11; ICMPv6 1, 2 Packet Too Big, 3). `error_data` is the
+  // next-hop MTU for "fragmentation needed" / Packet Too Big, else 0.
+  void HandleIcmp(const SocketAddress& relayed, const SocketAddress& peer, uint8_t type, uint8_t code,
+                  uint32_t error_data, Timestamp now);
   void HandleTimeout(Timestamp now);
   std::optional<Transmit> PollTransmit();
   std::optional<TurnServerEvent> PollEvent();

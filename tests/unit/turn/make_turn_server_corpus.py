@@ -110,6 +110,7 @@ def seeds():
                              op(1, BINDING_REQ + BINDING_REQ))
     out["send_indication_unauth"] = b"\0" + op(0, stun(INDICATION, SEND, attr(0x0012, b"\0\x01\x1b\x58\x7c\xb8\xd8\x22")
                                                     + attr(0x0013, b"data")))
+    out["icmp"] = base + signed(S_PERMISSION, peer_flag(0)) + op(5, bytes([0, 2, 3, 4])) + op(5, bytes([0, 2, 5, 0]))
     out["unknown_attribute"] = base + signed(S_REFRESH, 0, 0, struct.pack(">HH", 0x7F01, 4) + b"abcd")
     return out
 

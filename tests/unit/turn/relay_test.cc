@@ -186,6 +186,38 @@ TEST_F(TurnRelay, ChannelDataFromAnotherFiveTupleIsDropped) {
   EXPECT_EQ(h.server->stats().dropped_no_allocation, 1u);
 }
 
+TEST_F(TurnRelay, Rfc8656Section11IcmpErrorsReachTheClientAsDataIndications) {
+  // No permission: nothing.
+  h.server->HandleIcmp(relay, kPeer, 3, 3, 0, h.now);
+  EXPECT_TRUE(h.Drain().empty());
+  ASSERT_TRUE(c.CreatePermission({kPeer}).is_success());
+  // Port unreachable (3/3) and fragmentation needed (3/4, MTU 1400) are forwarded.
+  h.server->HandleIcmp(relay, kPeer, 3, 4, 1400, h.now);
+  std::vector<Transmit> out = h.Drain();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].remote, kClient);
+  std::optional<Message> m = ParseOne(out[0].payload);
+  ASSERT_TRUE(m.has_value());
+  stun::MessageView v = m->view();
+  EXPECT_EQ(v.method(), stun::method::kData);
+  EXPECT_EQ(*v.GetXorAddress(stun::attr::kXorPeerAddress), kPeer);
+  EXPECT_FALSE(v.Has(stun::attr::kData));
+  auto icmp = v.Find(stun::attr::kIcmp);
+  ASSERT_TRUE(icmp.has_value());
+  auto value = stun::DecodeIcmp(icmp->value);
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(value->type, 3);
+  EXPECT_EQ(value->code, 4);
+  EXPECT_EQ(value->error_data, 1400u);
+  // Other ICMPv4 types (echo reply 0, redirect 5) are not.
+  h.server->HandleIcmp(relay, kPeer, 5, 0, 0, h.now);
+  h.server->HandleIcmp(relay, kPeer, 0, 0, 0, h.now);
+  EXPECT_TRUE(h.Drain().empty());
+  // An unknown relayed address: nothing.
+  h.server->HandleIcmp(SocketAddress(kRelayIp, 1), kPeer, 3, 3, 0, h.now);
+  EXPECT_TRUE(h.Drain().empty());
+}
+
 TEST_F(TurnRelay, DefaultPolicyRefusesLoopbackAndPrivatePeersWith403) {
   for (const char* peer : {"127.0.0.1", "10.0.0.1", "192.168.1.1", "172.16.0.1", "100.64.0.1", "169.254.1.1",
                            "0.0.0.0", "224.0.0.1", "255.255.255.255", "198.18.0.1", "192.0.2.1"}) {
