@@ -1368,8 +1368,8 @@ std::vector<uint8_t> TurnServer::Impl::BuildAllocateSuccess(const Allocation& a,
   options.fingerprint = config_.fingerprint;
   absl::StatusOr<ByteSpan> wire = b.Finish(options);
   if (!wire.ok()) return {};
-  buf.resize(wire->size());
-  return buf;
+  // Kept for the allocation's lifetime (retransmitted Allocates): exactly its size, not the 2 KB buffer.
+  return std::vector<uint8_t>(wire->begin(), wire->end());
 }
 
 void TurnServer::Impl::FinishPendingAllocate(Allocation& a) {
