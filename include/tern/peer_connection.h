@@ -97,6 +97,10 @@ class PeerConnection {
 
   absl::StatusOr<Stats> GetStats() const;
 
+  // W3C restartIce(): new ICE credentials and candidates (RFC 8445 §9), used by the next CreateOffer,
+  // which the application then signals as usual. Data keeps flowing on the current pair meanwhile.
+  absl::Status RestartIce();
+
   // Closes every channel, sends DTLS close_notify, stops ICE; state kClosed. No callback runs after
   // Close returns (except those of a Close called from inside a callback, which run no more once that
   // callback returns). Idempotent.

@@ -395,6 +395,15 @@ class Connection::Impl {
     return remote_max_message_size_ == 0 ? config_.sctp_buffer_size : remote_max_message_size_;
   }
 
+  absl::Status RestartIce(Timestamp now) {
+    if (closed_) return absl::FailedPreconditionError("RestartIce: the connection is closed");
+    if (!agent_started_) return absl::OkStatus();  // the first offer has fresh credentials anyway
+    if (absl::Status s = agent_->RestartIce(now); !s.ok()) return s;
+    AdoptLocalCredentials();
+    Update(now);
+    return absl::OkStatus();
+  }
+
   void Close(Timestamp now) {
     if (closed_) return;
     closed_ = true;
@@ -550,6 +559,8 @@ class Connection::Impl {
     if (!(applied_remote_creds_ == creds)) {
       if (agent_->SetRemoteCredentials(creds, now).ok()) applied_remote_creds_ = creds;
       agent_->SetRemoteLite(remote_.lite);
+      // A remote ICE restart (RFC 8445 §9) restarts our agent too: answer with its new credentials.
+      AdoptLocalCredentials();
     }
     for (const sdp::Candidate& c : remote_.candidates) {
       std::string line = sdp::FormatCandidate(c);
@@ -597,6 +608,18 @@ class Connection::Impl {
       }
     }
     Update(now);
+  }
+
+  // After an ICE restart the agent has new local credentials: the next description carries them,
+  // and candidates start a new generation.
+  void AdoptLocalCredentials() {
+    const ice::IceCredentials& now_creds = agent_->local_credentials();
+    if (now_creds == credentials_) return;
+    credentials_ = now_creds;
+    jsep_.transport().ice_ufrag = credentials_.ufrag;
+    jsep_.transport().ice_pwd = credentials_.pwd;
+    local_sdp_candidates_.clear();
+    SetGathering(IceGatheringState::kGathering);
   }
 
   absl::Status OpenOnAssociation(ChannelHandle handle, Timestamp now) {
@@ -661,7 +684,7 @@ class Connection::Impl {
       if (absl::StatusOr<sdp::Candidate> sc = sdp::ParseCandidate(line); sc.ok()) {
         local_sdp_candidates_.push_back(*sc);
       }
-      if (gathering_ == IceGatheringState::kNew) SetGathering(IceGatheringState::kGathering);
+      if (gathering_ != IceGatheringState::kGathering) SetGathering(IceGatheringState::kGathering);
       events_.push_back(LocalCandidateEvent{IceCandidate{line, FirstMid(), 0}});
     } else if (std::holds_alternative<ice::IceGatheringComplete>(e)) {
       if (gathering_ == IceGatheringState::kNew) SetGathering(IceGatheringState::kGathering);
@@ -1177,6 +1200,7 @@ std::optional<DataChannelInfo> Connection::DataChannel(ChannelHandle channel) co
 }
 std::vector<ChannelHandle> Connection::DataChannels() const { return impl_->Handles(); }
 uint64_t Connection::max_send_message_size() const { return impl_->max_send_message_size(); }
+absl::Status Connection::RestartIce(Timestamp now) { return impl_->RestartIce(now); }
 void Connection::Close(Timestamp now) { impl_->Close(now); }
 bool Connection::Owns(const Datagram& datagram) const { return impl_->Owns(datagram); }
 void Connection::SetWakeHandler(absl::AnyInvocable<void()> wake) { impl_->SetWakeHandler(std::move(wake)); }

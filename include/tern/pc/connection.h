@@ -180,6 +180,11 @@ class Connection {
   // The largest message Send accepts now (the peer's max-message-size, capped by our buffers).
   uint64_t max_send_message_size() const;
 
+  // ICE restart (RFC 8445 §9, W3C restartIce()): new local credentials and candidates; the next offer
+  // carries them. The current pair keeps carrying data until a new one is selected. A remote offer
+  // with new credentials restarts our side the same way (the answer then carries ours).
+  absl::Status RestartIce(Timestamp now);
+
   // Closes channels, sends close_notify, stops ICE. Idempotent; no events after the final state
   // changes it queues.
   void Close(Timestamp now);

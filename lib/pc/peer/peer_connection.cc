@@ -575,6 +575,15 @@ absl::StatusOr<Stats> PeerConnection::GetStats() const {
   });
 }
 
+absl::Status PeerConnection::RestartIce() {
+  return impl_->Run([&]() -> absl::Status {
+    if (!impl_->conn || impl_->closed) return absl::FailedPreconditionError("RestartIce: closed");
+    absl::Status s = impl_->conn->RestartIce(impl_->loop->Now());
+    impl_->Drain();
+    return s;
+  });
+}
+
 void PeerConnection::Close() {
   impl_->RunVoid([this] { impl_->CloseOnLoop(); });
 }

@@ -255,6 +255,36 @@ TEST_F(ConnectionSimTest, RenegotiationKeepsTheTransportAndAddsAChannel) {
   EXPECT_EQ(a_->conn().GetStats(net_.Now()).transports[0].selected_candidate_pair_changes, pairs_before);
 }
 
+// RFC 8445 §9 / W3C restartIce(): new credentials on both sides, the data channel carries on.
+TEST_F(ConnectionSimTest, IceRestartKeepsTheChannelAndChangesBothUfrags) {
+  MakePeers();
+  ChannelHandle ch = *a_->conn().CreateDataChannel("r", {}, net_.Now());
+  Connect();
+  ASSERT_TRUE(RunUntil([&] { return a_->channels[ch].opened && b_->FindChannel("r"); }));
+  auto ufrag = [](SimPeer& p) {
+    std::optional<SessionDescription> d = p.conn().local_description();
+    size_t at = d->sdp.find("a=ice-ufrag:");
+    return d->sdp.substr(at, d->sdp.find('\r', at) - at);
+  };
+  std::string a_before = ufrag(*a_), b_before = ufrag(*b_);
+  ASSERT_TRUE(a_->conn().RestartIce(net_.Now()).ok());
+  Signal(net_, *a_, *b_);
+  ASSERT_TRUE(RunUntil([&] {
+    return a_->conn().signaling_state() == SignalingState::kStable && ufrag(*b_) != b_before &&
+           b_->conn().signaling_state() == SignalingState::kStable;
+  }));
+  EXPECT_NE(ufrag(*a_), a_before);
+  EXPECT_NE(ufrag(*b_), b_before);
+  RunUntil([] { return false; }, Duration::Seconds(3));
+  EXPECT_TRUE(a_->connected() && b_->connected());
+  ASSERT_TRUE(a_->conn().Send(ch, false, Span("after restart"), net_.Now()).ok());
+  a_->Wake();
+  ChannelHandle on_b = *b_->FindChannel("r");
+  ASSERT_TRUE(RunUntil([&] { return b_->channels[on_b].messages.size() == 1; }));
+  // The new generation was checked: a's agent selected a pair again.
+  EXPECT_GE(a_->conn().GetStats(net_.Now()).transports[0].selected_candidate_pair_changes, 2u);
+}
+
 TEST_F(ConnectionSimTest, RollbackReturnsToStable) {
   MakePeers();
   absl::StatusOr<SessionDescription> offer = a_->conn().CreateOffer(net_.Now());
