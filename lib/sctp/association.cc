@@ -34,6 +34,7 @@ constexpr Duration kSackLinger = Duration::Millis(250);
 constexpr size_t kReceiveChunk = 64 * 1024;
 constexpr size_t kSctpCommonHeaderSize = 12;
 constexpr int kMaxResetAttempts = 50;
+constexpr size_t kMaxEarlyPackets = 8;
 // For an AF_CONN address usrsctp builds packets up to the path MTU plus the 12-byte common header
 // (measured on 0.9.5: it sizes chunks as if an IPv4 header were there, then adds none).
 constexpr size_t kAfConnPacketExcess = 12;
@@ -183,6 +184,7 @@ class Association::Impl final : public PacketSink {
   size_t queued_messages_ = 0;         // over all channel queues
   uint16_t round_robin_next_ = 0;
   std::deque<Event> events_;
+  std::vector<std::vector<uint8_t>> early_input_;  // arrived before Connect
   AssociationStats stats_;  // receive side and drops; the send side lives under out_mutex_
 
   // Filled by conn_output, possibly from another thread.
@@ -302,6 +304,12 @@ absl::Status Association::Impl::Connect(Timestamp now) {
   if (usrsctp_setsockopt(sock_, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &params, sizeof(params)) != 0) {
     return absl::InternalError(absl::StrCat("usrsctp_setsockopt(SCTP_PEER_ADDR_PARAMS): ", ErrnoText(errno)));
   }
+  for (std::vector<uint8_t>& packet : early_input_) {
+    ++stats_.packets_received;
+    stats_.bytes_received += packet.size();
+    usrsctp_conninput(reinterpret_cast<void*>(id_), packet.data(), packet.size(), 0);
+  }
+  early_input_ = {};
   Process();
   return absl::OkStatus();
 }
@@ -343,10 +351,6 @@ absl::Status Association::Impl::HandleInput(ByteSpan packet, Timestamp now) {
     return absl::InvalidArgumentError(absl::StrCat("SCTP packet for ports ", src, "->", dst, ", expected ",
                                                    config_.remote_port, "->", config_.local_port));
   }
-  if (state_ == AssociationState::kNew) {
-    ++stats_.packets_rejected;
-    return absl::FailedPreconditionError("SCTP packet before Connect");
-  }
   if (sock_ == nullptr) {
     ++stats_.packets_rejected;
     return absl::FailedPreconditionError("SCTP packet after Abort");
@@ -354,6 +358,16 @@ absl::Status Association::Impl::HandleInput(ByteSpan packet, Timestamp now) {
   if (!VerifySctpChecksum(packet)) {  // usrsctp runs with the checksum offloaded to us
     ++stats_.packets_rejected;
     return absl::InvalidArgumentError("SCTP packet with a bad CRC32c checksum");
+  }
+  if (state_ == AssociationState::kNew) {
+    // The peer's INIT can overtake our Connect (its DTLS finished first): keep a few packets for
+    // Connect to replay rather than make the peer wait a T1-init timeout.
+    if (early_input_.size() >= kMaxEarlyPackets) {
+      ++stats_.packets_rejected;
+      return absl::ResourceExhaustedError("SCTP packets before Connect: queue full");
+    }
+    early_input_.emplace_back(packet.begin(), packet.end());
+    return absl::OkStatus();
   }
   ++stats_.packets_received;
   stats_.bytes_received += packet.size();

@@ -188,8 +188,9 @@ class Association {
   absl::Status Connect(Timestamp now);
 
   // One SCTP packet that came out of DTLS. kInvalidArgument for what cannot be an SCTP packet for
-  // this association (too short, too long, wrong ports); the stack drops what fails its checksum or
-  // verification tag silently.
+  // this association (too short, too long, wrong ports, bad CRC32c); the stack drops what fails its
+  // verification tag silently. Before Connect, up to 8 packets are kept and replayed by Connect (the
+  // peer's INIT may arrive first); more are kResourceExhausted.
   absl::Status HandleInput(ByteSpan packet, Timestamp now);
   void HandleTimeout(Timestamp now);
   // One SCTP packet to put into DTLS.

@@ -245,14 +245,18 @@ TEST(SctpRobustness, ChecksumHelperMatchesUsrsctp) {
   }
 }
 
-TEST(SctpRobustness, InputBeforeConnectIsRefused) {
+TEST(SctpRobustness, InputBeforeConnectIsKeptWithinLimits) {
   auto assoc = Association::Create({});
   ASSERT_TRUE(assoc.ok());
   std::vector<uint8_t> packet(40, 0);
   StoreBigEndian16(packet.data(), 5000);
   StoreBigEndian16(packet.data() + 2, 5000);
+  EXPECT_EQ((*assoc)->HandleInput(packet, testing::FreshStart()).code(), absl::StatusCode::kInvalidArgument)
+      << "bad checksum";
+  testing::FixChecksum(packet);
+  for (int i = 0; i < 8; ++i) EXPECT_TRUE((*assoc)->HandleInput(packet, testing::FreshStart()).ok());
   EXPECT_EQ((*assoc)->HandleInput(packet, testing::FreshStart()).code(),
-            absl::StatusCode::kFailedPrecondition);
+            absl::StatusCode::kResourceExhausted);
   StoreBigEndian16(packet.data(), 5001);
   EXPECT_EQ((*assoc)->HandleInput(packet, testing::FreshStart()).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ((*assoc)->HandleInput(ByteSpan(packet).first(10), testing::FreshStart()).code(),
@@ -354,6 +358,22 @@ TEST(SctpTimers, AnotherAssociationsTimerWakesItsOwner) {
   other.AdvanceTo(start + Duration::Millis(2500));
   EXPECT_GE(wakes, 1);
   EXPECT_TRUE((*lonely)->PollTransmit().has_value()) << "the retransmitted INIT waits in lonely's queue";
+}
+
+// The peer's INIT arrives before we Connect (its DTLS finished first): it is kept and answered at
+// Connect, so the handshake does not wait for a T1-init retransmission (1 s).
+TEST(SctpTimers, InitBeforeConnectIsAnsweredAtConnect) {
+  testing::BackToBack link;
+  Timestamp start = link.now();
+  ASSERT_TRUE(link.a().Connect(start).ok());
+  std::optional<std::vector<uint8_t>> init = link.a().PollTransmit();
+  ASSERT_TRUE(init.has_value());
+  ASSERT_TRUE(link.b().HandleInput(*init, start).ok());  // b has not connected yet
+  EXPECT_FALSE(link.b().PollTransmit().has_value());
+  ASSERT_TRUE(link.b().Connect(start + Duration::Millis(5)).ok());
+  link.RunFor(Duration::Millis(5));
+  ASSERT_TRUE(link.RunUntil([&] { return link.Connected(); }, Duration::Seconds(5)));
+  EXPECT_LT(link.now() - start, Duration::Millis(100));
 }
 
 // A fresh virtual clock that starts far behind the shared timer list (as a new test's does) is shifted
