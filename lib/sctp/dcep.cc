@@ -63,9 +63,10 @@ absl::StatusOr<DataChannelOpen> ParseDataChannelOpen(ByteSpan message) {
 }
 
 absl::Status ParseDataChannelAck(ByteSpan message) {
-  if (message.size() != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("DATA_CHANNEL_ACK: ", message.size(), " bytes, must be exactly 1"));
+  // RFC 8832 §5.2 defines the ACK as the one type byte. Pion pads it to 4 bytes (all zero after the
+  // type); the RFC gives the bytes after the type no meaning, so they are ignored, whatever they hold.
+  if (message.empty()) {
+    return absl::InvalidArgumentError("DATA_CHANNEL_ACK: empty message");
   }
   if (message[0] != kDcepDataChannelAck) {
     return absl::InvalidArgumentError(absl::StrCat("DATA_CHANNEL_ACK: message type ", message[0], ", not 2"));

@@ -2,7 +2,8 @@
 // the SCTP Payload Protocol Identifiers WebRTC data channels use (RFC 8831 §8, RFC 8832 §8.1).
 //
 // Parse* are strict about the layout: a DATA_CHANNEL_OPEN must be exactly 12 bytes plus its label and
-// protocol, with a channel type RFC 8832 §5.1 defines; a DATA_CHANNEL_ACK is exactly one byte. Anything
+// protocol, with a channel type RFC 8832 §5.1 defines; a DATA_CHANNEL_ACK is its type byte, and any bytes
+// after it are ignored (Pion pads the ACK to 4 bytes; the RFC gives them no meaning). Anything
 // else is kInvalidArgument with a message. Label and protocol are taken as bytes (they are UTF-8 by the
 // RFC; the data channel layer does not reinterpret them). Neither parser allocates beyond the two strings.
 #ifndef TERN_SCTP_DCEP_H_

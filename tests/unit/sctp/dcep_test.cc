@@ -96,7 +96,9 @@ TEST(Dcep, Ack) {
   EXPECT_EQ(BuildDataChannelAck(), std::vector<uint8_t>{0x02});
   EXPECT_TRUE(ParseDataChannelAck(BuildDataChannelAck()).ok());
   EXPECT_FALSE(ParseDataChannelAck(std::vector<uint8_t>{}).ok());
-  EXPECT_FALSE(ParseDataChannelAck(std::vector<uint8_t>{0x02, 0x00}).ok());
+  // Pion 3.1 sends the ACK padded to 4 bytes; the padding carries nothing and is accepted.
+  EXPECT_TRUE(ParseDataChannelAck(std::vector<uint8_t>{0x02, 0x00, 0x00, 0x00}).ok());
+  EXPECT_TRUE(ParseDataChannelAck(std::vector<uint8_t>{0x02, 0x00}).ok());
   EXPECT_FALSE(ParseDataChannelAck(std::vector<uint8_t>{0x03}).ok());
   EXPECT_FALSE(PeekDcepMessageType(ByteSpan()).ok());
 }
