@@ -76,6 +76,11 @@ struct Configuration {
   uint64_t max_message_size = 256 * 1024;
   // The SCTP port in a=sctp-port (RFC 8841 §5).
   uint16_t sctp_port = 5000;
+  // SCTP streams offered in each direction (1..65535). Data channel ids must be below the minimum of
+  // ours and the peer's (Chromium offers 65535), so the default lets each side open 128 channels; a
+  // connection that needs more channels raises it. Each stream costs about 100 bytes per connection
+  // (256 streams: ~37 KiB of SCTP state; 1024: ~115 KiB; RFC 8831 §6.2's 65535: ~6.5 MiB).
+  uint16_t sctp_max_streams = 256;
 
   // ICE-lite (RFC 8445 §2.5), for servers with a public address: no checks of our own, always the
   // controlled agent; we never gather server-reflexive or relay candidates.

@@ -162,6 +162,7 @@ absl::Status Configuration::Validate() const {
   }
   if (max_message_size == 0) return absl::InvalidArgumentError("max_message_size must be > 0");
   if (sctp_port == 0) return absl::InvalidArgumentError("sctp_port must be > 0");
+  if (sctp_max_streams == 0) return absl::InvalidArgumentError("sctp_max_streams must be > 0");
   if (ice_lite && ice_transport_policy == IceTransportPolicy::kRelay) {
     return absl::InvalidArgumentError("an ICE-lite agent cannot use relay-only policy");
   }

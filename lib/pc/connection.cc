@@ -784,6 +784,7 @@ class Connection::Impl {
     ac.remote_port = remote_sctp_port_;
     ac.remote_max_message_size = static_cast<size_t>(remote_max_message_size_);
     ac.local_max_message_size = static_cast<size_t>(config_.max_message_size);
+    ac.max_streams = config_.sctp_max_streams;
     ac.mtu = std::min<size_t>(dtls_->MaxApplicationDataSize(), config_.mtu);
     ac.send_buffer_size = std::max<size_t>(config_.sctp_buffer_size, static_cast<size_t>(config_.max_message_size));
     ac.receive_buffer_size = std::max<size_t>(config_.sctp_buffer_size, static_cast<size_t>(config_.max_message_size));
@@ -1139,6 +1140,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(ConnectionConfig 
   if (config.mtu < 576 || config.mtu > 16384) return absl::InvalidArgumentError("Connection: mtu must be 576..16384");
   if (config.max_message_size == 0) return absl::InvalidArgumentError("Connection: max_message_size must be > 0");
   if (config.sctp_port == 0) return absl::InvalidArgumentError("Connection: sctp_port must be > 0");
+  if (config.sctp_max_streams == 0) {
+    return absl::InvalidArgumentError("Connection: sctp_max_streams must be > 0");
+  }
 
   ice::IceCredentials credentials = ice::IceCredentials::Generate(random);
   sdp::JsepOptions options;

@@ -74,6 +74,9 @@ struct ConnectionConfig {
   Duration disconnected_timeout = Duration::Seconds(5);
   // SCTP send/receive buffers (bytes in flight bound throughput).
   size_t sctp_buffer_size = 1024 * 1024;
+  // SCTP streams offered each way (sctp::AssociationConfig::max_streams): data channel ids stay below
+  // min(ours, the peer's). About 100 bytes of memory per stream.
+  uint16_t sctp_max_streams = 256;
 };
 
 // A data channel as the connection knows it. `handle` names it for its whole life (the SCTP stream id

@@ -54,8 +54,8 @@
 // usrsctp draws its verification tags and initial TSNs from its own generator; it cannot be injected.
 //
 // Memory: usrsctp allocates its per-stream state when the association comes up, about 100 bytes per
-// stream and direction on top of ~11 KiB: ~115 KiB per association at the default 1024 streams, ~37 KiB
-// at 256 (bench/sctp_bench.cc). The stream count also bounds the channel ids either side can use.
+// stream and direction on top of ~11 KiB: ~37 KiB per association at the default 256 streams, ~115 KiB
+// at 1024 (bench/sctp_bench.cc). The stream count also bounds the channel ids either side can use.
 #ifndef TERN_SCTP_ASSOCIATION_H_
 #define TERN_SCTP_ASSOCIATION_H_
 
@@ -96,8 +96,11 @@ struct AssociationConfig {
   size_t remote_max_message_size = kDefaultMaxMessageSize;
   // The largest message we accept (what our SDP advertises).
   size_t local_max_message_size = kDefaultMaxMessageSize;
-  // Streams offered in each direction (1..65535).
-  uint16_t max_streams = 1024;
+  // Streams offered in each direction (1..65535); the association uses the minimum of ours and the
+  // peer's, and channel ids must be below it. Each stream costs usrsctp ~100 bytes of memory (see
+  // Memory above), which is why the default is 256 (128 channels opened by each side, as Firefox
+  // starts with) rather than RFC 8831 §6.2's suggested 65535 (~6.5 MiB per association).
+  uint16_t max_streams = 256;
   // Largest SCTP packet handed to DTLS, in bytes (>= 576).
   size_t mtu = 1200;
   // usrsctp's per-association send and receive buffers. The send buffer must hold the largest

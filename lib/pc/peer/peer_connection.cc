@@ -397,6 +397,7 @@ absl::StatusOr<std::unique_ptr<PeerConnection>> PeerConnection::Create(Runtime& 
   cc.ice_lite = config.ice_lite;
   cc.max_message_size = config.max_message_size;
   cc.sctp_port = config.sctp_port;
+  cc.sctp_max_streams = config.sctp_max_streams;
   for (const IceServer& server : config.ice_servers) {
     for (const std::string& u : server.urls) {
       absl::StatusOr<IceServerUrl> url = IceServerUrl::Parse(u);

@@ -77,6 +77,10 @@ TEST(Configuration, Validate) {
   c = Configuration();
   c.max_message_size = 0;
   EXPECT_FALSE(c.Validate().ok());
+  c = Configuration();
+  EXPECT_EQ(c.sctp_max_streams, 256);
+  c.sctp_max_streams = 0;
+  EXPECT_NE(c.Validate().message().find("sctp_max_streams"), absl::string_view::npos);
 }
 
 TEST(SessionDescription, TypeNames) {

@@ -28,10 +28,31 @@ TEST(SctpAssociation, ConnectsBothWaysAndNegotiatesStreamsAndInterleaving) {
   link.Connect();
   EXPECT_EQ(link.a().state(), AssociationState::kConnected);
   EXPECT_EQ(link.b().state(), AssociationState::kConnected);
-  EXPECT_EQ(link.a().stats().outbound_streams, 1024);
-  EXPECT_EQ(link.b().stats().inbound_streams, 1024);
+  EXPECT_EQ(link.a().stats().outbound_streams, 256);  // AssociationConfig's default
+  EXPECT_EQ(link.b().stats().inbound_streams, 256);
   EXPECT_TRUE(link.a().interleaving());
   EXPECT_TRUE(link.b().interleaving());
+}
+
+TEST(SctpAssociation, StreamsAreTheMinimumOfBothSidesAndBoundChannelIds) {
+  AssociationConfig client, server;
+  client.max_streams = 1024;
+  server.max_streams = 300;
+  BackToBack link(client, server);
+  link.Connect();
+  ASSERT_EQ(link.a().state(), AssociationState::kConnected);
+  EXPECT_EQ(link.a().stats().outbound_streams, 300);
+  EXPECT_EQ(link.a().stats().inbound_streams, 300);
+  EXPECT_EQ(link.b().stats().outbound_streams, 300);
+  EXPECT_EQ(link.b().stats().inbound_streams, 300);
+  ChannelOptions negotiated;
+  negotiated.negotiated = true;
+  negotiated.id = 299;
+  EXPECT_TRUE(Open(link.a(), "last", negotiated).ok());
+  negotiated.id = 300;
+  absl::StatusOr<uint16_t> beyond = Open(link.a(), "beyond", negotiated);
+  EXPECT_EQ(beyond.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(beyond.status().message().find("300 streams"), std::string::npos) << beyond.status();
 }
 
 TEST(SctpAssociation, NoInterleavingWhenOneSideDoesNotOfferIt) {
