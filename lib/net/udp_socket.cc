@@ -129,11 +129,27 @@ class UdpSocket::Impl final : public net_internal::IoHandler, public net_interna
   size_t arena_consumed_ = 0;
   bool flush_requested_ = false;
   bool waiting_writable_ = false;
-  std::vector<struct mmsghdr> send_msgs_;
-  std::vector<struct iovec> send_iovs_;
-  std::vector<uint8_t> send_control_;
-  std::vector<Built> built_;
+  // The message arrays FlushQueued builds and hands to sendmmsg: filled and used within one call, so
+  // one set per thread serves every socket (a server holds thousands of sockets).
+  struct SendScratch {
+    std::vector<struct mmsghdr> msgs;
+    std::vector<struct iovec> iovs;
+    std::vector<uint8_t> control;
+    std::vector<Built> built;
+  };
+  static SendScratch& Scratch();
 };
+
+UdpSocket::Impl::SendScratch& UdpSocket::Impl::Scratch() {
+  thread_local SendScratch scratch;
+  if (scratch.msgs.empty()) {
+    scratch.msgs.resize(kMaxSendMessages);
+    scratch.iovs.resize(kMaxSendMessages);
+    scratch.control.resize(kMaxSendMessages * kSendControlBytes);
+    scratch.built.reserve(kMaxSendMessages);
+  }
+  return scratch;
+}
 
 absl::Status UdpSocket::Impl::Init(Random& random) {
   const UdpSocketOptions& o = options_;
@@ -381,16 +397,17 @@ UdpSocket::Impl::Built UdpSocket::Impl::BuildMessage(int m, size_t first) {
       segment = p0.len;
     }
   }
-  iovec& iov = send_iovs_[m];
+  SendScratch& scratch = Scratch();
+  iovec& iov = scratch.iovs[m];
   iov.iov_base = send_arena_.data() + p0.offset;
   iov.iov_len = b.bytes;
-  msghdr& h = send_msgs_[m].msg_hdr;
+  msghdr& h = scratch.msgs[m].msg_hdr;
   memset(&h, 0, sizeof(h));
   h.msg_name = const_cast<sockaddr_storage*>(&p0.addr);
   h.msg_namelen = p0.addr_len;
   h.msg_iov = &iov;
   h.msg_iovlen = 1;
-  uint8_t* control = send_control_.data() + static_cast<size_t>(m) * kSendControlBytes;
+  uint8_t* control = scratch.control.data() + static_cast<size_t>(m) * kSendControlBytes;
   memset(control, 0, kSendControlBytes);
   h.msg_control = control;
   h.msg_controllen = kSendControlBytes;
@@ -432,12 +449,8 @@ UdpSocket::Impl::Built UdpSocket::Impl::BuildMessage(int m, size_t first) {
 void UdpSocket::Impl::FlushQueued() {
   flush_requested_ = false;
   if (waiting_writable_) return;
-  if (send_msgs_.empty()) {
-    send_msgs_.resize(kMaxSendMessages);
-    send_iovs_.resize(kMaxSendMessages);
-    send_control_.resize(kMaxSendMessages * kSendControlBytes);
-    built_.reserve(kMaxSendMessages);
-  }
+  SendScratch& scratch = Scratch();
+  std::vector<Built>& built = scratch.built;
   while (pending_head_ < pending_.size()) {
     // A GSO entry queued by SendSegments that cannot go out as one (GSO found unusable, or refused for this
     // message) goes out one datagram at a time.
@@ -457,30 +470,30 @@ void UdpSocket::Impl::FlushQueued() {
       if (gso_off_until_ > pending_head_) gso_off_until_ += pieces.size() - 1;
       continue;
     }
-    built_.clear();
+    built.clear();
     int m = 0;
     for (size_t next = pending_head_; next < pending_.size() && m < kMaxSendMessages; ++m) {
       const Pending& p = pending_[next];
       if (!GsoAllowed(next) && p.segment_size != 0 && p.len > p.segment_size) break;
-      built_.push_back(BuildMessage(m, next));
-      next += built_.back().entries;
+      built.push_back(BuildMessage(m, next));
+      next += built.back().entries;
     }
     int sent;
     if (options_.batching) {
-      sent = sendmmsg(fd_, send_msgs_.data(), static_cast<unsigned>(m), MSG_DONTWAIT);
+      sent = sendmmsg(fd_, scratch.msgs.data(), static_cast<unsigned>(m), MSG_DONTWAIT);
       ++stats_.send_syscalls;
     } else {
       sent = 0;
       for (int i = 0; i < m; ++i) {
         ++stats_.send_syscalls;
-        if (sendmsg(fd_, &send_msgs_[i].msg_hdr, MSG_DONTWAIT) < 0) break;
+        if (sendmsg(fd_, &scratch.msgs[i].msg_hdr, MSG_DONTWAIT) < 0) break;
         ++sent;
       }
       if (sent == 0) sent = -1;
     }
     const int err = errno;
     for (int i = 0; i < std::max(sent, 0); ++i) {
-      const Built& b = built_[static_cast<size_t>(i)];
+      const Built& b = built[static_cast<size_t>(i)];
       stats_.datagrams_sent += b.datagrams;
       stats_.bytes_sent += b.bytes;
       if (b.gso) ++stats_.gso_sends;
@@ -492,7 +505,7 @@ void UdpSocket::Impl::FlushQueued() {
       SetWritableInterest(true);
       break;
     }
-    const Built& b = built_[0];
+    const Built& b = built[0];
     if (b.gso && (err == EIO || err == ENOPROTOOPT || err == EOPNOTSUPP)) {
       // The device cannot segment (no checksum offload) or the kernel lacks GSO: fall back for good.
       TERN_LOG(kInfo) << "UDP GSO unavailable on " << local_.ToString() << " (" << strerror(err)
