@@ -750,10 +750,7 @@ class Connection::Impl {
     if (auto* c = std::get_if<DtlsConnected>(&e)) {
       if (c->srtp) {
         srtp_cipher_ = S(GetSrtpProfileInfo(c->srtp->profile).name);
-        absl::StatusOr<srtp::SrtpSessionPair> pair = srtp::CreateDtlsSrtpSessions(
-            srtp::kDefaultSrtpBackend, *c->srtp,
-            dtls_->role() == DtlsRole::kClient ? srtp::DtlsSrtpRole::kClient : srtp::DtlsSrtpRole::kServer);
-        if (pair.ok()) srtp_ = std::move(*pair);
+        srtp_keys_ = std::move(c->srtp);
       }
       remote_certificate_der_ = c->peer_certificate_der;
       if (have_data_section_) StartSctp(now);
@@ -959,7 +956,10 @@ class Connection::Impl {
   bool dtls_closed_by_peer_ = false;
   std::vector<uint8_t> remote_certificate_der_;
   std::string srtp_cipher_;
-  srtp::SrtpSessionPair srtp_;
+  // The DTLS-SRTP keys, kept from the handshake. The SRTP sessions (cipher contexts, ~4 KiB per
+  // connection) are made from them (srtp::CreateDtlsSrtpSessions) when media first needs them, so a
+  // data-channel-only connection never pays for them.
+  std::optional<SrtpKeyingMaterial> srtp_keys_;
 
   std::unique_ptr<sctp::Association> sctp_;
   absl::Status sctp_error_;
