@@ -375,6 +375,11 @@ def stun_seeds():
     m.add(CHANNEL_NUMBER, b"\x40\x01\x00\x00").xor_address(XOR_PEER_ADDRESS, "192.0.2.150", 49170)
     turn_auth(m)
     seeds["channel_bind_request"] = m.finish(integrity=LT_KEY_MD5, fingerprint=True)
+    # An RFC 5766 number (0x4000-0x7FFF), as coturn's turnutils_uclient binds; RFC 8656 narrowed the range.
+    m = Message(REQUEST, CHANNEL_BIND, tid(62))
+    m.add(CHANNEL_NUMBER, b"\x76\x47\x00\x00").xor_address(XOR_PEER_ADDRESS, "192.0.2.150", 49171)
+    turn_auth(m)
+    seeds["channel_bind_request_rfc5766_number"] = m.finish(integrity=LT_KEY_MD5, fingerprint=True)
     seeds["channel_bind_success"] = Message(SUCCESS, CHANNEL_BIND, tid(60)).finish(
         integrity=LT_KEY_MD5, fingerprint=True)
     m = Message(ERROR, CHANNEL_BIND, tid(61)).error_code(400, "Bad Request")
@@ -499,6 +504,12 @@ def channel_seeds(stun):
         "tcp_garbage_after_frame": channel_data(0x4000, b"ok", True) + b"\x80\x00\x00\x10garbage!",
         "tcp_many_small_frames": b"".join(channel_data(0x4000 | (i * 37 % 0x1000), bytes([i]) * (i % 5), True)
                                           for i in range(40)),
+        # RFC 5766 numbers (0x5000-0x7FFF): ChannelData for a TURN server, not for RFC 8656 framing.
+        "udp_rfc5766_channel": channel_data(0x7647, b"hello", False),
+        "udp_rfc5766_last_channel_padded": channel_data(0x7FFF, b"\x01\x02\x03", True),
+        "tcp_rfc5766_mixed": (channel_data(0x7647, b"abcde", True) + stun["binding_request_ice_controlling"]
+                              + channel_data(0x5000, b"", True) + channel_data(0x4001, b"xy", True)
+                              + channel_data(0x6abc, rtp, True)),
     }
     return seeds
 
@@ -530,7 +541,7 @@ def dictionary():
                         and name not in ("REQUEST", "INDICATION", "SUCCESS", "ERROR"))
     for value, name in attributes:
         lines.append('attr_%s="%s"' % (name.lower(), escaped(struct.pack(">H", value))))
-    lines += ['channel_first="\\x40\\x00"', 'channel_last="\\x4F\\xFF"',
+    lines += ['channel_first="\\x40\\x00"', 'channel_last="\\x4F\\xFF"', 'channel_rfc5766_last="\\x7F\\xFF"',
               'family_v4="\\x00\\x01"', 'family_v6="\\x00\\x02"',
               'xor_port_mask="\\x21\\x12"', 'nonce_cookie="obMatJos2"']
     return ("\n".join(lines) + "\n").encode()

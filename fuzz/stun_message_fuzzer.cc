@@ -155,6 +155,7 @@ void DecodeWithEveryDecoder(ByteSpan v, const TransactionId& id, uint16_t type) 
   (void)DecodePasswordAlgorithm(v);
   (void)DecodeAddressFamily(v);
   (void)DecodeChannelNumber(v);
+  (void)DecodeChannelNumber(v, ChannelNumberRange::kRfc5766);
   (void)DecodeRequestedTransport(v);
   (void)DecodeEvenPort(v);
   (void)DecodeIcmp(v);
@@ -269,14 +270,26 @@ void CheckAddressFamily(const MessageView& m, const Attribute& a) {
   CheckSame(DecodeAddressFamily(again.value()), decoded);
 }
 
+// CHANNEL-NUMBER with RFC 8656's range (the default) and RFC 5766's (a TURN server's): each accepts
+// exactly a 4-byte value whose number is in its range, and the wide one everything the default does.
 void CheckChannelNumber(const MessageView& m, const Attribute& a) {
-  absl::StatusOr<uint16_t> decoded = DecodeChannelNumber(a.value);
-  if (IsFirst(m, a)) CheckSame(decoded, m.GetChannelNumber());
-  if (!decoded.ok()) return;
-  TERN_FUZZ_CHECK(IsValidChannelNumber(*decoded));
-  OneAttribute again(m.transaction_id(), 4, [&](MessageBuilder& b) { b.AddChannelNumber(*decoded); });
-  TERN_FUZZ_CHECK(SameBytes(again.value().first(2), a.value.first(2)));
-  CheckSame(DecodeChannelNumber(again.value()), decoded);
+  const uint16_t number = a.value.size() >= 2 ? LoadBigEndian16(a.value.data()) : 0;
+  for (ChannelNumberRange range : {ChannelNumberRange::kRfc8656, ChannelNumberRange::kRfc5766}) {
+    absl::StatusOr<uint16_t> decoded = DecodeChannelNumber(a.value, range);
+    if (IsFirst(m, a)) CheckSame(decoded, m.GetChannelNumber(range));
+    const uint16_t max = range == ChannelNumberRange::kRfc5766 ? 0x7FFF : 0x4FFF;
+    TERN_FUZZ_CHECK(decoded.ok() == (a.value.size() == 4 && number >= 0x4000 && number <= max));
+    if (!decoded.ok()) continue;
+    TERN_FUZZ_CHECK(*decoded == number);
+    TERN_FUZZ_CHECK(IsValidChannelNumber(*decoded, range));
+    if (range == ChannelNumberRange::kRfc8656) {
+      CheckSame(DecodeChannelNumber(a.value, ChannelNumberRange::kRfc5766), decoded);
+    }
+    OneAttribute again(m.transaction_id(), 4,
+                       [&](MessageBuilder& b) { b.AddChannelNumber(*decoded, range); });
+    TERN_FUZZ_CHECK(SameBytes(again.value().first(2), a.value.first(2)));
+    CheckSame(DecodeChannelNumber(again.value(), range), decoded);
+  }
 }
 
 void CheckRequestedTransport(const MessageView& m, const Attribute& a) {
@@ -516,7 +529,10 @@ void CheckStructure(ByteSpan data, const MessageView& m) {
   if (!m.Has(attr::kUnknownAttributes)) {
     TERN_FUZZ_CHECK(absl::IsNotFound(m.GetUnknownAttributes().status()));
   }
-  if (!m.Has(attr::kChannelNumber)) TERN_FUZZ_CHECK(absl::IsNotFound(m.GetChannelNumber().status()));
+  if (!m.Has(attr::kChannelNumber)) {
+    TERN_FUZZ_CHECK(absl::IsNotFound(m.GetChannelNumber().status()));
+    TERN_FUZZ_CHECK(absl::IsNotFound(m.GetChannelNumber(ChannelNumberRange::kRfc5766).status()));
+  }
   if (!m.Has(attr::kData)) TERN_FUZZ_CHECK(absl::IsNotFound(m.GetData().status()));
 
   std::vector<uint16_t> collected = {0xFFFF};  // CollectUnknownRequired appends
@@ -835,8 +851,10 @@ void CheckBuilder(ByteSpan input) {
       case 6: {
         if (!fresh(attr::kChannelNumber)) break;
         uint16_t channel = r.U16();
-        builder.AddChannelNumber(channel);
-        note(attr::kChannelNumber, 4, channel >= 0x4000 && channel <= 0x4FFF);
+        // Odd selectors ask for RFC 5766's range (0x4000-0x7FFF), even ones for RFC 8656's default.
+        bool wide = (sel & 1) != 0;
+        builder.AddChannelNumber(channel, wide ? ChannelNumberRange::kRfc5766 : ChannelNumberRange::kRfc8656);
+        note(attr::kChannelNumber, 4, channel >= 0x4000 && channel <= (wide ? 0x7FFF : 0x4FFF));
         break;
       }
       case 7:

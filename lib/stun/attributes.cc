@@ -247,11 +247,12 @@ absl::StatusOr<IpFamily> DecodeAddressFamily(ByteSpan v) {
   return absl::InvalidArgumentError(absl::StrCat("address family attribute: unknown family ", v[0]));
 }
 
-absl::StatusOr<uint16_t> DecodeChannelNumber(ByteSpan v) {
+absl::StatusOr<uint16_t> DecodeChannelNumber(ByteSpan v, ChannelNumberRange range) {
   if (v.size() != 4) return Malformed(attr::kChannelNumber, "length must be 4");
   uint16_t n = LoadBigEndian16(v.data());
-  if (n < 0x4000 || n > 0x4FFF) {
-    return Malformed(attr::kChannelNumber, absl::StrFormat("0x%04x outside 0x4000..0x4FFF", n));
+  if (!IsValidChannelNumber(n, range)) {
+    return Malformed(attr::kChannelNumber, absl::StrFormat("0x%04x outside 0x%04X..0x%04X", n,
+                                                           kMinChannelNumber, MaxChannelNumber(range)));
   }
   return n;
 }

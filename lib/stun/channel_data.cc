@@ -1,6 +1,7 @@
 #include "tern/stun/channel_data.h"
 
 #include <cstring>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -9,17 +10,21 @@
 namespace tern::stun {
 namespace {
 inline size_t Padded(size_t n) { return (n + 3) & ~size_t{3}; }
+
+std::string OutOfRange(const char* what, uint16_t channel, ChannelNumberRange range) {
+  return absl::StrFormat("%s: channel number 0x%04x outside 0x%04X..0x%04X", what, channel, kMinChannelNumber,
+                         MaxChannelNumber(range));
+}
 }  // namespace
 
-absl::StatusOr<ChannelDataView> ParseChannelData(ByteSpan data, Framing framing) {
+absl::StatusOr<ChannelDataView> ParseChannelData(ByteSpan data, Framing framing, ChannelNumberRange range) {
   if (data.size() < kChannelDataHeaderSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("ChannelData: ", data.size(), " bytes is shorter than the 4-byte header"));
   }
   uint16_t channel = LoadBigEndian16(data.data());
-  if (!IsValidChannelNumber(channel)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("ChannelData: channel number 0x%04x outside 0x4000..0x4FFF", channel));
+  if (!IsValidChannelNumber(channel, range)) {
+    return absl::InvalidArgumentError(OutOfRange("ChannelData", channel, range));
   }
   size_t length = LoadBigEndian16(data.data() + 2);
   size_t available = data.size() - kChannelDataHeaderSize;
@@ -43,10 +48,9 @@ absl::StatusOr<ChannelDataView> ParseChannelData(ByteSpan data, Framing framing)
 }
 
 absl::StatusOr<size_t> WriteChannelData(MutableByteSpan out, uint16_t channel, ByteSpan payload,
-                                        Framing framing) {
-  if (!IsValidChannelNumber(channel)) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("ChannelData: channel number 0x%04x outside 0x4000..0x4FFF", channel));
+                                        Framing framing, ChannelNumberRange range) {
+  if (!IsValidChannelNumber(channel, range)) {
+    return absl::InvalidArgumentError(OutOfRange("ChannelData", channel, range));
   }
   if (payload.size() > 0xFFFF) {
     return absl::InvalidArgumentError(absl::StrCat("ChannelData: payload of ", payload.size(),
@@ -65,7 +69,7 @@ absl::StatusOr<size_t> WriteChannelData(MutableByteSpan out, uint16_t channel, B
   return size;
 }
 
-absl::StatusOr<size_t> StreamFrameSize(ByteSpan stream) {
+absl::StatusOr<size_t> StreamFrameSize(ByteSpan stream, ChannelNumberRange range) {
   if (stream.empty()) return 0;
   uint8_t first = stream[0];
   if ((first & 0xC0) == 0) {
@@ -81,12 +85,12 @@ absl::StatusOr<size_t> StreamFrameSize(ByteSpan stream) {
     size_t size = kHeaderSize + length;
     return stream.size() >= size ? size : 0;
   }
-  if ((first & 0xF0) == 0x40) {
+  if (LooksLikeChannelData(stream, range)) {
     if (stream.size() < 4) return 0;
+    // The first byte already puts the number in range; the check keeps the two in step.
     uint16_t channel = LoadBigEndian16(stream.data());
-    if (!IsValidChannelNumber(channel)) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("ChannelData over TCP: channel number 0x%04x outside 0x4000..0x4FFF", channel));
+    if (!IsValidChannelNumber(channel, range)) {
+      return absl::InvalidArgumentError(OutOfRange("ChannelData over TCP", channel, range));
     }
     size_t size = kChannelDataHeaderSize + Padded(LoadBigEndian16(stream.data() + 2));
     return stream.size() >= size ? size : 0;

@@ -196,10 +196,10 @@ absl::StatusOr<std::vector<uint16_t>> MessageView::GetUnknownAttributes() const 
   return DecodeUnknownAttributes(a->value);
 }
 
-absl::StatusOr<uint16_t> MessageView::GetChannelNumber() const {
+absl::StatusOr<uint16_t> MessageView::GetChannelNumber(ChannelNumberRange range) const {
   std::optional<Attribute> a = Find(attr::kChannelNumber);
   if (!a) return Missing(attr::kChannelNumber);
-  return DecodeChannelNumber(a->value);
+  return DecodeChannelNumber(a->value, range);
 }
 
 absl::StatusOr<ByteSpan> MessageView::GetData() const {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "tern/base/crc32.h"
 #include "tern/base/strings.h"
 
@@ -183,9 +184,10 @@ MessageBuilder& MessageBuilder::AddUnknownAttributes(std::span<const uint16_t> t
   return *this;
 }
 
-MessageBuilder& MessageBuilder::AddChannelNumber(uint16_t channel) {
-  if (channel < 0x4000 || channel > 0x4FFF) {
-    Fail(absl::InvalidArgumentError(absl::StrCat("channel number ", channel, " outside 0x4000..0x4FFF")));
+MessageBuilder& MessageBuilder::AddChannelNumber(uint16_t channel, ChannelNumberRange range) {
+  if (!IsValidChannelNumber(channel, range)) {
+    Fail(absl::InvalidArgumentError(absl::StrFormat("channel number 0x%04x outside 0x%04X..0x%04X", channel,
+                                                    kMinChannelNumber, MaxChannelNumber(range))));
     return *this;
   }
   return AddU32(attr::kChannelNumber, uint32_t{channel} << 16);

@@ -69,7 +69,9 @@ absl::StatusOr<std::vector<PasswordAlgorithmValue>> DecodePasswordAlgorithms(Byt
 absl::StatusOr<PasswordAlgorithmValue> DecodePasswordAlgorithm(ByteSpan value);
 // REQUESTED-ADDRESS-FAMILY, ADDITIONAL-ADDRESS-FAMILY.
 absl::StatusOr<IpFamily> DecodeAddressFamily(ByteSpan value);
-absl::StatusOr<uint16_t> DecodeChannelNumber(ByteSpan value);  // 0x4000-0x4FFF
+// CHANNEL-NUMBER: a number in `range` (constants.h) and 2 RFFU bytes (not checked).
+absl::StatusOr<uint16_t> DecodeChannelNumber(ByteSpan value,
+                                             ChannelNumberRange range = ChannelNumberRange::kRfc8656);
 absl::StatusOr<uint8_t> DecodeRequestedTransport(ByteSpan value);
 absl::StatusOr<bool> DecodeEvenPort(ByteSpan value);             // the R (reserve) bit
 absl::StatusOr<IcmpValue> DecodeIcmp(ByteSpan value);

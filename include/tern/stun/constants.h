@@ -137,6 +137,26 @@ inline constexpr int kInsufficientCapacity = 508;
 }  // namespace error
 std::string_view DefaultReasonPhrase(int code);  // the RFC's reason phrase, or "" if unknown
 
+// TURN channel numbers (CHANNEL-NUMBER, ChannelData). RFC 8656 §12 allows 0x4000-0x4FFF, so that the first
+// byte of a ChannelData message is 64-79 and RFC 7983 can tell it from DTLS (20-63) and RTP (128-191) on a
+// shared port. RFC 5766 §11, which it obsoletes, allowed 0x4000-0x7FFF (first byte 64-127); coturn and its
+// turnutils_uclient still bind numbers up there. A TURN server's port carries no DTLS, so a server may
+// accept the wider range; everything else (clients, ICE, the codec's defaults) uses RFC 8656's.
+enum class ChannelNumberRange : uint8_t {
+  kRfc8656,  // 0x4000-0x4FFF: the default
+  kRfc5766,  // 0x4000-0x7FFF: for a TURN server that serves RFC 5766 clients
+};
+inline constexpr uint16_t kMinChannelNumber = 0x4000;
+inline constexpr uint16_t kMaxChannelNumber = 0x4FFF;         // RFC 8656
+inline constexpr uint16_t kMaxRfc5766ChannelNumber = 0x7FFF;  // RFC 5766
+
+constexpr uint16_t MaxChannelNumber(ChannelNumberRange range) {
+  return range == ChannelNumberRange::kRfc5766 ? kMaxRfc5766ChannelNumber : kMaxChannelNumber;
+}
+constexpr bool IsValidChannelNumber(uint16_t n, ChannelNumberRange range = ChannelNumberRange::kRfc8656) {
+  return n >= kMinChannelNumber && n <= MaxChannelNumber(range);
+}
+
 // Password algorithms (RFC 8489 §18.5.1.1).
 enum class PasswordAlgorithm : uint16_t { kMd5 = 0x0001, kSha256 = 0x0002 };
 

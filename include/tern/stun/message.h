@@ -90,7 +90,8 @@ class MessageView {
   absl::StatusOr<uint32_t> GetLifetime() const { return GetU32(attr::kLifetime); }
   absl::StatusOr<ErrorCodeValue> GetErrorCode() const;
   absl::StatusOr<std::vector<uint16_t>> GetUnknownAttributes() const;
-  absl::StatusOr<uint16_t> GetChannelNumber() const;
+  // CHANNEL-NUMBER in `range` (a TURN server may accept RFC 5766's wider one; constants.h).
+  absl::StatusOr<uint16_t> GetChannelNumber(ChannelNumberRange range = ChannelNumberRange::kRfc8656) const;
   absl::StatusOr<ByteSpan> GetData() const;
 
   // Comprehension-required attribute types in this message that tern's codec does not know; a

@@ -49,7 +49,8 @@ class MessageBuilder {
   // Uses the RFC's reason phrase for the code.
   MessageBuilder& AddErrorCode(int code) { return AddErrorCode(code, DefaultReasonPhrase(code)); }
   MessageBuilder& AddUnknownAttributes(std::span<const uint16_t> types);
-  MessageBuilder& AddChannelNumber(uint16_t channel);
+  // Fails unless `channel` is in `range` (constants.h).
+  MessageBuilder& AddChannelNumber(uint16_t channel, ChannelNumberRange range = ChannelNumberRange::kRfc8656);
   MessageBuilder& AddRequestedTransport(uint8_t protocol);
   MessageBuilder& AddAddressFamily(uint16_t type, IpFamily family);  // REQUESTED-/ADDITIONAL-
   MessageBuilder& AddEvenPort(bool reserve);

@@ -62,6 +62,9 @@ TEST(StunAttributeWire, FixedFormats) {
   // RFC 8656 §18.1 CHANNEL-NUMBER: number + 16 RFFU bits.
   EXPECT_EQ(ValueHex([](MessageBuilder& b) { b.AddChannelNumber(0x4abc); }, attr::kChannelNumber),
             "4abc0000");
+  EXPECT_EQ(ValueHex([](MessageBuilder& b) { b.AddChannelNumber(0x7647, ChannelNumberRange::kRfc5766); },
+                     attr::kChannelNumber),
+            "76470000");
   // §18.7 REQUESTED-TRANSPORT: protocol + 24 RFFU bits.
   EXPECT_EQ(
       ValueHex([](MessageBuilder& b) { b.AddRequestedTransport(kProtocolUdp); }, attr::kRequestedTransport),
@@ -428,6 +431,15 @@ TEST(StunMessageBuilder, RejectsValuesOutOfRange) {
   EXPECT_FALSE(BuildStatus([](MessageBuilder& b) { b.AddChannelNumber(0x3FFF); }).ok());
   EXPECT_FALSE(BuildStatus([](MessageBuilder& b) { b.AddChannelNumber(0x5000); }).ok());
   EXPECT_TRUE(BuildStatus([](MessageBuilder& b) { b.AddChannelNumber(0x4000); }).ok());
+  EXPECT_FALSE(BuildStatus([](MessageBuilder& b) { b.AddChannelNumber(0x7647); }).ok());
+  EXPECT_TRUE(
+      BuildStatus([](MessageBuilder& b) { b.AddChannelNumber(0x7647, ChannelNumberRange::kRfc5766); }).ok());
+  EXPECT_TRUE(
+      BuildStatus([](MessageBuilder& b) { b.AddChannelNumber(0x7FFF, ChannelNumberRange::kRfc5766); }).ok());
+  EXPECT_FALSE(
+      BuildStatus([](MessageBuilder& b) { b.AddChannelNumber(0x8000, ChannelNumberRange::kRfc5766); }).ok());
+  EXPECT_FALSE(
+      BuildStatus([](MessageBuilder& b) { b.AddChannelNumber(0x3FFF, ChannelNumberRange::kRfc5766); }).ok());
   EXPECT_FALSE(BuildStatus([](MessageBuilder& b) {
                  b.AddAddressFamily(attr::kRequestedAddressFamily, IpFamily::kUnspecified);
                }).ok());

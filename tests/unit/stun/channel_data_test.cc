@@ -151,6 +151,55 @@ TEST(ChannelData, LooksLikeChannelDataByFirstByte) {
   EXPECT_FALSE(LooksLikeChannelData(ByteSpan()));
 }
 
+// RFC 5766 §11's wider range (0x4000-0x7FFF) is accepted only when asked for: the default (clients, ICE)
+// stays RFC 8656's.
+TEST(ChannelData, Rfc5766NumbersOnlyWithTheWideRange) {
+  constexpr ChannelNumberRange kWide = ChannelNumberRange::kRfc5766;
+  for (uint16_t channel : {0x5000, 0x7647, 0x7FFF}) {
+    std::vector<uint8_t> d = {static_cast<uint8_t>(channel >> 8), static_cast<uint8_t>(channel), 0, 2, 7, 8};
+    EXPECT_FALSE(IsValidChannelNumber(channel)) << channel;
+    EXPECT_TRUE(IsValidChannelNumber(channel, kWide)) << channel;
+    EXPECT_FALSE(LooksLikeChannelData(d)) << channel;
+    EXPECT_TRUE(LooksLikeChannelData(d, kWide)) << channel;
+    EXPECT_TRUE(FailsMentioning(ParseChannelData(d, Framing::kDatagram).status(), "0x4FFF")) << channel;
+    absl::StatusOr<ChannelDataView> v = ParseChannelData(d, Framing::kDatagram, kWide);
+    ASSERT_TRUE(v.ok()) << channel << ": " << v.status();
+    EXPECT_EQ(v->channel, channel);
+    EXPECT_EQ(ToHex(v->payload), "0708");
+    std::vector<uint8_t> padded = d;
+    padded.resize(8, 0);
+    EXPECT_FALSE(ParseChannelData(padded, Framing::kStream).ok());
+    EXPECT_EQ(ParseChannelData(padded, Framing::kStream, kWide).value_or(ChannelDataView{}).frame_size, 8u);
+
+    std::array<uint8_t, 16> out;
+    EXPECT_FALSE(WriteChannelData(out, channel, AsBytes("x"), Framing::kDatagram).ok()) << channel;
+    absl::StatusOr<size_t> written = WriteChannelData(out, channel, AsBytes("xyz"), Framing::kStream, kWide);
+    ASSERT_TRUE(written.ok()) << written.status();
+    EXPECT_EQ(*written, 8u);
+    EXPECT_EQ(LoadBigEndian16(out.data()), channel);
+  }
+  // Outside both ranges.
+  for (uint16_t channel : {0x0000, 0x3FFF, 0x8000, 0xBFFF, 0xFFFF}) {
+    std::vector<uint8_t> d = {static_cast<uint8_t>(channel >> 8), static_cast<uint8_t>(channel), 0, 1, 7};
+    EXPECT_FALSE(IsValidChannelNumber(channel, kWide)) << channel;
+    EXPECT_TRUE(FailsMentioning(ParseChannelData(d, Framing::kDatagram, kWide).status(), "0x7FFF"))
+        << channel;
+    std::array<uint8_t, 16> out;
+    EXPECT_FALSE(WriteChannelData(out, channel, AsBytes("x"), Framing::kDatagram, kWide).ok()) << channel;
+  }
+  EXPECT_EQ(MaxChannelNumber(ChannelNumberRange::kRfc8656), 0x4FFF);
+  EXPECT_EQ(MaxChannelNumber(kWide), 0x7FFF);
+}
+
+TEST(ChannelData, LooksLikeChannelDataByFirstByteWithRfc5766Numbers) {
+  // 64..127: STUN (0-63) and RTP/RTCP (128-191) stay apart.
+  for (int b = 0; b < 256; ++b) {
+    const uint8_t d[4] = {static_cast<uint8_t>(b), 0, 0, 0};
+    EXPECT_EQ(LooksLikeChannelData(d, ChannelNumberRange::kRfc5766), b >= 64 && b <= 127) << b;
+  }
+  EXPECT_FALSE(LooksLikeChannelData(ByteSpan(), ChannelNumberRange::kRfc5766));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Stream framing.
 
@@ -233,6 +282,45 @@ TEST(StreamFrameSize, GarbageIsAnError) {
   EXPECT_TRUE(FailsMentioning(StreamFrameSize(Hex("16fefd 0000 0000 0000 0001 0030")).status(), "cookie"));
   // An RTCP packet is refused from its first byte.
   EXPECT_TRUE(FailsMentioning(StreamFrameSize(Hex("80c80006")).status(), "neither"));
+}
+
+TEST(StreamFrameSize, Rfc5766NumbersFrameOnlyWithTheWideRange) {
+  constexpr ChannelNumberRange kWide = ChannelNumberRange::kRfc5766;
+  std::vector<uint8_t> stream;
+  std::vector<size_t> sizes;
+  auto append = [&](const std::vector<uint8_t>& m) {
+    stream.insert(stream.end(), m.begin(), m.end());
+    sizes.push_back(m.size());
+  };
+  append(Hex("7647 0005 0102030405 000000"));
+  append(StunMessage(method::kBinding, 0));
+  append(Hex("5000 0000"));
+  append(Hex("4001 0001 ff 000000"));
+  append(Hex("7fff 0004 01020304"));
+
+  EXPECT_TRUE(FailsMentioning(StreamFrameSize(stream).status(), "neither")) << "RFC 8656 numbers only";
+  size_t pos = 0;
+  std::vector<size_t> got;
+  while (pos < stream.size()) {
+    ByteSpan rest = ByteSpan(stream).subspan(pos);
+    absl::StatusOr<size_t> size = StreamFrameSize(rest, kWide);
+    ASSERT_TRUE(size.ok()) << size.status();
+    ASSERT_GT(*size, 0u);
+    for (size_t n = 0; n < *size; ++n) {
+      EXPECT_EQ(StreamFrameSize(rest.first(n), kWide).value_or(1), 0u) << "prefix of " << n << " bytes";
+    }
+    if (LooksLikeChannelData(rest, kWide)) {
+      EXPECT_EQ(ParseChannelData(rest, Framing::kStream, kWide).value_or(ChannelDataView{}).frame_size,
+                *size);
+    } else {
+      EXPECT_TRUE(MessageView::Parse(rest.first(*size)).ok());
+    }
+    got.push_back(*size);
+    pos += *size;
+  }
+  EXPECT_EQ(got, sizes);
+  // 0x80 and above is neither STUN nor ChannelData in either range.
+  EXPECT_TRUE(FailsMentioning(StreamFrameSize(Hex("8000 0004"), kWide).status(), "neither"));
 }
 
 TEST(StreamFrameSize, LargestMessages) {

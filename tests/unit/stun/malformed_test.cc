@@ -441,6 +441,27 @@ TEST(StunMalformed, BadChannelNumbers) {
   EXPECT_FALSE(DecodeChannelNumber(Zeros(2)).ok());
 }
 
+// RFC 5766 §11 numbers (0x5000-0x7FFF) decode only with the wide range a TURN server asks for; the
+// default (the ICE-side TURN client's) still refuses them.
+TEST(StunMalformed, Rfc5766ChannelNumbersNeedTheWideRange) {
+  constexpr ChannelNumberRange kWide = ChannelNumberRange::kRfc5766;
+  for (uint16_t n : {0x5000, 0x7647, 0x7FFF}) {
+    std::vector<uint8_t> value = U32(uint32_t{n} << 16);
+    EXPECT_TRUE(FailsMentioning(DecodeChannelNumber(value).status(), "0x4FFF")) << n;
+    EXPECT_EQ(DecodeChannelNumber(value, kWide).value_or(0), n);
+    std::vector<uint8_t> msg = RawMessage(0x0009, {{.type = attr::kChannelNumber, .value = value}});
+    absl::StatusOr<MessageView> m = MessageView::Parse(msg);
+    ASSERT_TRUE(m.ok());
+    EXPECT_FALSE(m->GetChannelNumber().ok()) << n;
+    EXPECT_EQ(m->GetChannelNumber(kWide).value_or(0), n);
+  }
+  for (uint16_t n : {0x0000, 0x3FFF, 0x8000, 0xFFFF}) {
+    EXPECT_TRUE(FailsMentioning(DecodeChannelNumber(U32(uint32_t{n} << 16), kWide).status(), "0x7FFF")) << n;
+  }
+  EXPECT_FALSE(DecodeChannelNumber(Zeros(2), kWide).ok());
+  EXPECT_FALSE(DecodeChannelNumber(Zeros(8), kWide).ok()) << "the length must be 4";
+}
+
 TEST(StunMalformed, PasswordAlgorithmEntries) {
   // Parameters that run past the attribute.
   EXPECT_TRUE(FailsMentioning(DecodePasswordAlgorithms(Vec{0x00, 0x01, 0x00, 0x08, 1, 2, 3, 4}).status(),
