@@ -9,6 +9,7 @@
 //   bit 2  a per-allocation bandwidth cap
 //   bit 3  tiny limits (2 allocations, 3 permissions, 2 channels, 8 rate-limit entries, 2 streams,
 //          256-byte frames, 16 queued transmits and events)
+//   bit 4  RFC 8656 channel numbers only (rfc5766_channel_numbers off; by default 0x4000-0x7FFF)
 // then operations [op][len_hi][len_lo][len bytes of data]:
 //   op % 8 == 0  the data as a UDP datagram from client source op >> 3 (of 8; source 7 has another IP)
 //            1  the data as TCP stream bytes from client source op >> 3
@@ -16,21 +17,24 @@
 //            3  a re-signed request from source op >> 3: data[0] % 5 picks Allocate, Refresh,
 //               CreatePermission, ChannelBind or a Send indication; data[1] holds flags (bit 0 add
 //               REQUESTED-TRANSPORT UDP, bit 1 a LIFETIME of data[2], bits 2-3 the peer, bit 4 EVEN-PORT,
-//               bit 5 ADDITIONAL-ADDRESS-FAMILY IPv6, bit 6 DONT-FRAGMENT, bit 7 a channel number of
-//               0x4000 + data[2] % 4); data[3..] are raw attributes (type, length, value) added as they are;
-//               then USERNAME, REALM, the nonce last learned, integrity and FINGERPRINT
+//               bit 5 ADDITIONAL-ADDRESS-FAMILY IPv6, bit 6 DONT-FRAGMENT, bit 7 CHANNEL-NUMBER
+//               kChannels[data[2] % 8]); data[3..] are raw attributes (type, length, value) added as they
+//               are; then USERNAME, REALM, the nonce last learned, integrity and FINGERPRINT
 //            4  time passes: (data[0..1] + 1) × 100 ms, then HandleTimeout at NextTimeout steps
 //            5  HandleRelayBindResult(opened relay data[0], OK unless data[1] is odd); with data[1] bit 1,
 //               HandleIcmp(opened relay data[0], peer (data[1] >> 2) & 3, type data[2], code data[3])
 //            6  HandleStreamClosed(source op >> 3)
-//            7  ChannelData on channel 0x4000 + (op >> 3) % 4 with the data, from source 0 over UDP
+//            7  ChannelData on channel kChannels[(op >> 3) % 8] with the data, from source 0 over UDP
+// kChannels holds RFC 8656 numbers, RFC 5766 ones (0x5000-0x7FFF) and one outside both (0x8000).
 // Invariants checked after every step: allocations, rate-limit entries and streams never exceed their
 // caps; queues never exceed theirs; the allocation gauge equals allocation_count(); every transmit to a
 // client goes out from the listening address as one well-formed STUN message (FINGERPRINT valid) or
 // ChannelData message, and an unauthenticated one is no larger than its request plus the allowance;
 // every transmit to a peer leaves from a relay address the server opened and goes to a peer the policy
 // allows that is not the server itself; RelayOpened addresses are inside the relay range and RelayClosed
-// only names opened ones; after HandleTimeout(t) the next timeout is later than t.
+// only names opened ones; after HandleTimeout(t) the next timeout is later than t; a ChannelBind succeeds
+// only for a first CHANNEL-NUMBER in the configured range, and ChannelData goes to a client only on a
+// number bound that way.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -63,6 +67,8 @@ constexpr char kPassword[] = "fuzz-password";
 constexpr char kRealm[] = "fuzz.realm";
 constexpr uint16_t kMinPort = 50000;
 constexpr uint16_t kMaxPort = 50063;
+// The first four keep the seeds' meaning (0x4000 + n % 4); then RFC 5766-only numbers and 0x8000.
+constexpr uint16_t kChannels[8] = {0x4000, 0x4001, 0x4002, 0x4003, 0x4FFF, 0x5000, 0x7647, 0x8000};
 
 SocketAddress Source(size_t i) {
   i %= 8;
@@ -83,6 +89,8 @@ class Harness {
     config_.confirm_relay_binds = (setup & 1) != 0;
     config_.offer_password_algorithms = (setup & 2) != 0;
     if (setup & 4) config_.bandwidth_cap_bytes_per_second = 2000;
+    config_.rfc5766_channel_numbers = (setup & 16) == 0;
+    max_channel_ = config_.rfc5766_channel_numbers ? 0x7FFF : 0x4FFF;
     if (setup & 8) {
       config_.max_allocations = 2;
       config_.max_permissions_per_allocation = 3;
@@ -180,10 +188,12 @@ class Harness {
         server_->HandleStreamClosed(FiveTuple{Source(who), kListen, TransportProtocol::kTcp}, now_);
         break;
       case 7: {
-        std::vector<uint8_t> cd(data.size() + 8);
-        auto n = stun::WriteChannelData(cd, static_cast<uint16_t>(0x4000 + who % 4), data, stun::Framing::kDatagram);
-        if (!n.ok()) break;
-        cd.resize(*n);
+        // Written by hand: the number may be outside any range.
+        if (data.size() > 0xFFFF - 4) break;
+        std::vector<uint8_t> cd(stun::kChannelDataHeaderSize + data.size());
+        StoreBigEndian16(cd.data(), kChannels[who % 8]);
+        StoreBigEndian16(cd.data() + 2, static_cast<uint16_t>(data.size()));
+        if (!data.empty()) std::memcpy(cd.data() + stun::kChannelDataHeaderSize, data.data(), data.size());
         Input(kListen, Source(0), TransportProtocol::kUdp, cd);
         break;
       }
@@ -207,7 +217,7 @@ class Harness {
     if (flags & 16) b.AddEvenPort((data[2] & 1) != 0);
     if (flags & 32) b.AddAddressFamily(stun::attr::kAdditionalAddressFamily, IpFamily::kV6);
     if (flags & 64) b.AddFlag(stun::attr::kDontFragment);
-    if (flags & 128) b.AddChannelNumber(static_cast<uint16_t>(0x4000 + data[2] % 4));
+    if (flags & 128) b.AddU32(stun::attr::kChannelNumber, uint32_t{kChannels[data[2] % 8]} << 16);
     if (method != stun::method::kAllocate && method != stun::method::kRefresh) {
       b.AddXorAddress(stun::attr::kXorPeerAddress, kPeers[(flags >> 2) & 3]);
     }
@@ -244,6 +254,17 @@ class Harness {
     }
     absl::StatusOr<ByteSpan> wire = b.Finish(options);
     if (!wire.ok()) return;  // the fuzzer's raw attributes did not make a valid message
+    if (method == stun::method::kChannelBind) {
+      // The number the server must judge: the first CHANNEL-NUMBER, raw (flag bit 7 or data[3..]).
+      absl::StatusOr<stun::MessageView> sent = stun::MessageView::Parse(*wire);
+      std::optional<stun::Attribute> number;
+      if (sent.ok()) number = sent->Find(stun::attr::kChannelNumber);
+      pending_binds_.push_back({id, source,
+                                number.has_value() && number->value.size() == 4
+                                    ? std::optional<uint16_t>(LoadBigEndian16(number->value.data()))
+                                    : std::nullopt});
+      if (pending_binds_.size() > 16) pending_binds_.erase(pending_binds_.begin());
+    }
     Input(kListen, source, TransportProtocol::kUdp, *wire);
   }
 
@@ -263,10 +284,17 @@ class Harness {
   void CheckTransmit(const Transmit& t) {
     if (t.local == kListen) {
       ByteSpan p = t.payload;
-      if (stun::LooksLikeChannelData(p)) {
+      // STUN is 0x00-0x3F; anything else the server sends a client is ChannelData on a number it bound.
+      if ((p.empty() ? 0 : p[0]) >= 0x40) {
+        stun::ChannelNumberRange range = config_.rfc5766_channel_numbers ? stun::ChannelNumberRange::kRfc5766
+                                                                         : stun::ChannelNumberRange::kRfc8656;
+        TERN_FUZZ_CHECK(stun::LooksLikeChannelData(p, range));
         auto cd = stun::ParseChannelData(
-            p, t.protocol == TransportProtocol::kUdp ? stun::Framing::kDatagram : stun::Framing::kStream);
+            p, t.protocol == TransportProtocol::kUdp ? stun::Framing::kDatagram : stun::Framing::kStream,
+            range);
         TERN_FUZZ_CHECK_OK(cd.status());
+        TERN_FUZZ_CHECK(cd->channel >= 0x4000 && cd->channel <= max_channel_);
+        TERN_FUZZ_CHECK(bound_.count({t.remote, cd->channel}) == 1);
         return;
       }
       auto msg = stun::MessageView::Parse(p);
@@ -281,6 +309,7 @@ class Harness {
         }
         int code = 0;
         if (auto e = msg->GetErrorCode(); e.ok()) code = e->code;
+        if (msg->method() == stun::method::kChannelBind) CheckChannelBindResponse(t.remote, *msg);
         if (code == 401 || code == 438) {
           if (auto n = msg->GetNonce(); n.ok()) nonce_ = std::string(*n);
           if (auto pa = msg->Find(stun::attr::kPasswordAlgorithms)) {
@@ -295,6 +324,21 @@ class Harness {
     TERN_FUZZ_CHECK(opened_.count(t.local) == 1);
     TERN_FUZZ_CHECK(server_->IsPeerAllowed(t.remote.ip()));
     TERN_FUZZ_CHECK(!server_->IsOwnAddress(t.remote));
+  }
+
+  // A ChannelBind success only for a number in the configured range (the first CHANNEL-NUMBER of the
+  // request the harness sent with this transaction id).
+  void CheckChannelBindResponse(const SocketAddress& client, const stun::MessageView& msg) {
+    if (msg.message_class() != stun::MessageClass::kSuccessResponse) return;
+    for (const PendingBind& p : pending_binds_) {
+      if (p.id != msg.transaction_id() || p.source != client) continue;
+      TERN_FUZZ_CHECK(p.channel.has_value());
+      TERN_FUZZ_CHECK(*p.channel >= 0x4000 && *p.channel <= max_channel_);
+      bound_.insert({client, *p.channel});
+      return;
+    }
+    // Only the harness's signed requests can carry valid integrity, so a success answers one of them.
+    TERN_FUZZ_CHECK(false);
   }
 
   void CheckEvent(const TurnServerEvent& e) {
@@ -325,6 +369,14 @@ class Harness {
   std::vector<uint8_t> password_algorithms_;
   bool sha256_ = false;
   size_t last_request_size_ = 0;
+  uint16_t max_channel_ = 0x7FFF;
+  struct PendingBind {
+    stun::TransactionId id;
+    SocketAddress source;
+    std::optional<uint16_t> channel;
+  };
+  std::vector<PendingBind> pending_binds_;              // the last few ChannelBind requests sent
+  std::set<std::pair<SocketAddress, uint16_t>> bound_;  // (client, number) bound at some point
 };
 
 }  // namespace

@@ -281,6 +281,8 @@ class TurnServer::Impl {
   void CloseStream(const FiveTuple& ft, absl::Status status);
 
   TurnServerConfig config_;
+  // The channel numbers clients may bind and send ChannelData on (config_.rfc5766_channel_numbers).
+  stun::ChannelNumberRange channel_range_;
   Random& random_;
   TurnServerHooks hooks_;
   TurnServerStats stats_;
@@ -310,6 +312,8 @@ class TurnServer::Impl {
 
 TurnServer::Impl::Impl(TurnServerConfig config, Random& random, TurnServerHooks hooks)
     : config_(std::move(config)),
+      channel_range_(config_.rfc5766_channel_numbers ? stun::ChannelNumberRange::kRfc5766
+                                                     : stun::ChannelNumberRange::kRfc8656),
       random_(random),
       hooks_(std::move(hooks)),
       nonce_key_([&random] {
@@ -520,7 +524,8 @@ void TurnServer::Impl::HandleInput(const Datagram& d, Timestamp now) {
 }
 
 void TurnServer::Impl::HandleClientFrame(const FiveTuple& ft, ByteSpan bytes, Timestamp now) {
-  if (stun::LooksLikeChannelData(bytes)) {
+  // The first byte tells ChannelData (0x40-0x7F, or 0x40-0x4F with RFC 8656 numbers only) from STUN.
+  if (stun::LooksLikeChannelData(bytes, channel_range_)) {
     HandleChannelData(ft, bytes, now);
     return;
   }
@@ -567,7 +572,7 @@ void TurnServer::Impl::HandleStreamBytes(const FiveTuple& ft, ByteSpan in, Times
   const size_t max_frame = config_.max_stream_frame_size;
   while (!in.empty()) {
     if (buf.empty()) {
-      absl::StatusOr<size_t> size = stun::StreamFrameSize(in);
+      absl::StatusOr<size_t> size = stun::StreamFrameSize(in, channel_range_);
       if (!size.ok()) {
         CloseStream(ft, size.status());
         return;
@@ -576,9 +581,10 @@ void TurnServer::Impl::HandleStreamBytes(const FiveTuple& ft, ByteSpan in, Times
         // Not enough to tell the size, or an incomplete frame: keep it (bounded) for the next chunk.
         if (in.size() >= 4) {
           // The header is there: the declared size tells whether the frame can ever fit.
-          size_t declared = stun::LooksLikeChannelData(in)
-                                ? stun::kChannelDataHeaderSize + ((LoadBigEndian16(in.data() + 2) + 3) & ~size_t{3})
-                                : stun::kHeaderSize + LoadBigEndian16(in.data() + 2);
+          size_t declared =
+              stun::LooksLikeChannelData(in, channel_range_)
+                  ? stun::kChannelDataHeaderSize + ((LoadBigEndian16(in.data() + 2) + 3) & ~size_t{3})
+                  : stun::kHeaderSize + LoadBigEndian16(in.data() + 2);
           if (declared > max_frame) {
             CloseStream(ft, absl::InvalidArgumentError(absl::StrCat("stream frame of ", declared,
                                                                     " bytes exceeds the limit")));
@@ -608,9 +614,10 @@ void TurnServer::Impl::HandleStreamBytes(const FiveTuple& ft, ByteSpan in, Times
     if (buf.size() < 4) {
       want = 4 - buf.size();
     } else {
-      size_t declared = stun::LooksLikeChannelData(buf)
-                            ? stun::kChannelDataHeaderSize + ((LoadBigEndian16(buf.data() + 2) + 3) & ~size_t{3})
-                            : stun::kHeaderSize + LoadBigEndian16(buf.data() + 2);
+      size_t declared =
+          stun::LooksLikeChannelData(buf, channel_range_)
+              ? stun::kChannelDataHeaderSize + ((LoadBigEndian16(buf.data() + 2) + 3) & ~size_t{3})
+              : stun::kHeaderSize + LoadBigEndian16(buf.data() + 2);
       if (declared > max_frame) {
         CloseStream(ft, absl::InvalidArgumentError(absl::StrCat("stream frame of ", declared,
                                                                 " bytes exceeds the limit")));
@@ -626,7 +633,7 @@ void TurnServer::Impl::HandleStreamBytes(const FiveTuple& ft, ByteSpan in, Times
     buf.insert(buf.end(), in.begin(), in.begin() + static_cast<ptrdiff_t>(take));
     stream_bytes_ += take;
     in = in.subspan(take);
-    absl::StatusOr<size_t> size = stun::StreamFrameSize(buf);
+    absl::StatusOr<size_t> size = stun::StreamFrameSize(buf, channel_range_);
     if (!size.ok()) {
       CloseStream(ft, size.status());
       return;
@@ -690,7 +697,8 @@ void TurnServer::Impl::HandleChannelData(const FiveTuple& ft, ByteSpan bytes, Ti
   }
   Allocation& a = *it->second;
   absl::StatusOr<stun::ChannelDataView> cd = stun::ParseChannelData(
-      bytes, ft.protocol == TransportProtocol::kUdp ? stun::Framing::kDatagram : stun::Framing::kStream);
+      bytes, ft.protocol == TransportProtocol::kUdp ? stun::Framing::kDatagram : stun::Framing::kStream,
+      channel_range_);
   if (!cd.ok()) {
     ++stats_.dropped_malformed;
     return;
@@ -1624,7 +1632,7 @@ void TurnServer::Impl::HandleChannelBind(const Reply& r, const stun::MessageView
     RespondError(r, error::kAllocationMismatch);
     return;
   }
-  absl::StatusOr<uint16_t> number = msg.GetChannelNumber();
+  absl::StatusOr<uint16_t> number = msg.GetChannelNumber(channel_range_);
   absl::StatusOr<SocketAddress> peer = msg.GetXorAddress(attr::kXorPeerAddress);
   if (!number.ok() || !peer.ok()) {
     RespondError(r, error::kBadRequest);

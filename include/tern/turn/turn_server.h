@@ -141,6 +141,12 @@ struct TurnServerConfig {
   // expires (RFC 8656 §11: 5 minutes).
   Duration channel_quarantine = Duration::Seconds(300);
   Duration reservation_lifetime = Duration::Seconds(30);  // EVEN-PORT R-bit reservations (§7.2)
+  // Channel numbers a client may bind: true accepts RFC 5766's 0x4000-0x7FFF as coturn does (its
+  // turnutils_uclient binds e.g. 0x7647), false only RFC 8656's 0x4000-0x4FFF. Either way a number outside
+  // is refused with 400, and on UDP and TCP/TLS a first byte 0x00-0x3F is STUN and 0x40-0x7F (0x40-0x4F
+  // with false) is ChannelData. The listening port carries no DTLS, so the wider range costs no RFC 7983
+  // demultiplexing.
+  bool rfc5766_channel_numbers = true;
 
   // Quotas (486 Allocation Quota Reached). 0 = unlimited, except max_allocations which is a hard cap.
   size_t total_quota = 0;   // coturn total-quota

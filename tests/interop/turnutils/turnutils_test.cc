@@ -137,13 +137,12 @@ std::string* Turnutils::error_ = nullptr;
 
 TEST_F(Turnutils, UdpSendIndications) { RunAndCheck(10, 100, 160, /*tcp=*/false, /*send_indications=*/true); }
 TEST_F(Turnutils, TcpSendIndications) { RunAndCheck(10, 100, 160, /*tcp=*/true, true); }
-// turnutils_uclient binds channel numbers from RFC 5766's range 0x4000-0x7FFF (it sent 0x7647 here);
-// RFC 8656 narrowed the range to 0x4000-0x4FFF and tern's STUN codec (DecodeChannelNumber, ChannelData
-// parsing) refuses the rest, so the server answers 400 and uclient gives up. Enable these once lib/stun and
-// lib/turn accept RFC 5766 channel numbers from clients (as coturn does).
-TEST_F(Turnutils, DISABLED_UdpChannels) { RunAndCheck(10, 100, 160, false, false); }
-TEST_F(Turnutils, DISABLED_UdpChannelsLargeMessages) { RunAndCheck(4, 100, 1200, false, false); }
-TEST_F(Turnutils, DISABLED_TcpChannels) { RunAndCheck(10, 100, 160, true, false); }
+// turnutils_uclient binds channel numbers from RFC 5766's range 0x4000-0x7FFF (e.g. 0x7647), which
+// RFC 8656 narrowed to 0x4000-0x4FFF; the server accepts RFC 5766's range by default
+// (TurnServerConfig::rfc5766_channel_numbers), as coturn does.
+TEST_F(Turnutils, UdpChannels) { RunAndCheck(10, 100, 160, false, false); }
+TEST_F(Turnutils, UdpChannelsLargeMessages) { RunAndCheck(4, 100, 1200, false, false); }
+TEST_F(Turnutils, TcpChannels) { RunAndCheck(10, 100, 160, true, false); }
 TEST_F(Turnutils, TcpSendIndicationsLargeMessages) { RunAndCheck(4, 100, 1200, true, true); }
 TEST_F(Turnutils, UdpSendIndicationsLargeMessages) { RunAndCheck(4, 100, 1200, false, true); }
 

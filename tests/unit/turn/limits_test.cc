@@ -363,6 +363,65 @@ TEST_F(TurnStream, AllocationOverTcpRelaysPaddedChannelData) {
   EXPECT_EQ(h.EventsOf<Deallocated>()[0].reason, DeallocationReason::kStreamClosed);
 }
 
+// RFC 5766 channel numbers over TCP (RFC 8656 §12.5 framing): a first byte 0x40-0x7F starts a padded
+// ChannelData frame, whether the frame arrives whole, byte by byte or back to back with STUN.
+TEST_F(TurnStream, Rfc5766ChannelDataIsFramedAndRelayed) {
+  RawClient c(h);
+  c.protocol = TransportProtocol::kTcp;
+  ASSERT_TRUE(c.Allocate().is_success());
+  const SocketAddress relay = c.relayed.at(0);
+  ASSERT_TRUE(c.ChannelBind(0x7647, kPeer).is_success());
+
+  std::vector<uint8_t> frame = RawClient::ChannelData(0x7647, testing::Bytes("abcde"), true);
+  ASSERT_EQ(frame.size(), 12u);
+  std::vector<Transmit> out = Bytes(frame);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].payload, testing::Bytes("abcde"));
+  // Byte by byte: held until the padded frame is complete.
+  size_t relayed = 0;
+  for (uint8_t byte : frame) relayed += Bytes(ByteSpan(&byte, 1)).size();
+  EXPECT_EQ(relayed, 1u);
+  // Back to back with a Binding request.
+  std::vector<uint8_t> both = RawClient::ChannelData(0x7647, testing::Bytes("xy"), true);
+  std::vector<uint8_t> binding = c.Build(stun::method::kBinding, nullptr, false);
+  both.insert(both.end(), binding.begin(), binding.end());
+  out = Bytes(both);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].payload, testing::Bytes("xy"));
+  EXPECT_TRUE(stun::LooksLikeStun(out[1].payload));
+
+  // Peer -> client: padded ChannelData on 0x7647.
+  std::vector<Transmit> back = h.FromPeer(relay, kPeer, testing::Bytes("xyz"));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].protocol, TransportProtocol::kTcp);
+  auto cd =
+      stun::ParseChannelData(back[0].payload, stun::Framing::kStream, stun::ChannelNumberRange::kRfc5766);
+  ASSERT_TRUE(cd.ok()) << cd.status();
+  EXPECT_EQ(cd->channel, 0x7647);
+  EXPECT_EQ(cd->frame_size, 8u);
+  EXPECT_TRUE(h.EventsOf<CloseStream>().empty());
+  EXPECT_EQ(h.server->stream_count(), 1u);
+}
+
+// With RFC 8656 numbers only, a stream whose next byte is 0x50-0x7F cannot be framed: it is closed.
+TEST_F(TurnStream, Rfc5766ChannelDataClosesTheConnectionWhenOnlyRfc8656NumbersAreAccepted) {
+  TurnServerConfig config = DefaultConfig();
+  config.rfc5766_channel_numbers = false;
+  ServerHarness strict(config);
+  std::vector<uint8_t> frame = RawClient::ChannelData(0x7647, testing::Bytes("abcd"), true);
+  EXPECT_TRUE(strict.FromClient(frame, kClient, TransportProtocol::kTcp).empty());
+  ASSERT_EQ(strict.EventsOf<CloseStream>().size(), 1u);
+  EXPECT_EQ(strict.server->stream_count(), 0u);
+  // The default server keeps the connection (no allocation: the frame is dropped).
+  EXPECT_TRUE(Bytes(frame).empty());
+  EXPECT_TRUE(h.EventsOf<CloseStream>().empty());
+  EXPECT_EQ(h.server->stream_count(), 1u);
+  // 0x80 and above is neither STUN nor ChannelData for either.
+  const uint8_t rtp[] = {0x80, 0x00, 0x00, 0x04, 1, 2, 3, 4};
+  EXPECT_TRUE(Bytes(rtp).empty());
+  EXPECT_EQ(h.EventsOf<CloseStream>().size(), 1u);
+}
+
 TEST_F(TurnStream, GarbageClosesTheConnection) {
   const uint8_t junk[] = {0xFF, 1, 2, 3, 4, 5, 6, 7};
   EXPECT_TRUE(Bytes(junk).empty());

@@ -13,11 +13,13 @@ import os
 import struct
 
 COOKIE = 0x2112A442
-CONFIRM, PASSWORD_ALGORITHMS, BANDWIDTH, TINY = 1, 2, 4, 8
+CONFIRM, PASSWORD_ALGORITHMS, BANDWIDTH, TINY, RFC8656_CHANNELS_ONLY = 1, 2, 4, 8, 16
 BINDING, ALLOCATE, REFRESH, SEND, CREATE_PERMISSION, CHANNEL_BIND = 1, 3, 4, 6, 8, 9
 REQUEST, INDICATION = 0, 1
 # op 3 method selectors (data[0] % 5)
 S_ALLOCATE, S_REFRESH, S_PERMISSION, S_CHANNEL, S_SEND = 0, 1, 2, 3, 4
+# kChannels indices (op 3 data[2] % 8 with F_CHANNEL, op 7 (op >> 3) % 8)
+CH_4000, CH_5000, CH_7647, CH_8000 = 0, 5, 6, 7
 # op 3 flags (data[1])
 F_UDP, F_LIFETIME, F_EVEN, F_DUAL, F_DF, F_CHANNEL = 1, 2, 16, 32, 64, 128
 
@@ -93,6 +95,17 @@ def seeds():
                                    op(2, b"from the peer"))
     out["channel_both_ways"] = (base + signed(S_CHANNEL, F_CHANNEL | peer_flag(0), 0) +
                                 op(7, b"channel data") + op(2, b"peer reply") + TIME_1S)
+    # RFC 5766 numbers (coturn's turnutils_uclient binds e.g. 0x7647): accepted by default, 400 with
+    # RFC 8656 numbers only; 0x8000 is outside both.
+    rfc5766 = (signed(S_CHANNEL, F_CHANNEL | peer_flag(0), CH_7647) + op((CH_7647 << 3) | 7, b"channel data") +
+               op(2, b"peer reply") + signed(S_CHANNEL, F_CHANNEL | peer_flag(1), CH_5000) +
+               op((CH_5000 << 3) | 7, b"x") + signed(S_CHANNEL, F_CHANNEL | peer_flag(1), CH_8000) +
+               op((CH_8000 << 3) | 7, b"y"))
+    out["channel_rfc5766"] = base + rfc5766
+    out["channel_rfc5766_strict"] = allocated(RFC8656_CHANNELS_ONLY) + rfc5766
+    out["tcp_rfc5766_channel_data"] = (b"\0" + op(1, channel_data(0x7647, b"abc", True) + BINDING_REQ) +
+                                       op(1, channel_data(0x6000, b"", True)))
+    out["tcp_rfc5766_channel_data_strict"] = bytes([RFC8656_CHANNELS_ONLY]) + op(1, channel_data(0x7647, b"abc", True))
     out["channel_expiry"] = (base + signed(S_CHANNEL, F_CHANNEL | peer_flag(1), 1) + TIME_10MIN +
                              signed(S_REFRESH, 0) + signed(S_CHANNEL, F_CHANNEL | peer_flag(0), 1) + TIME_10MIN)
     out["denied_peers"] = (base + signed(S_PERMISSION, peer_flag(2)) + signed(S_CHANNEL, F_CHANNEL | peer_flag(3)) +

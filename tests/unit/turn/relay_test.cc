@@ -120,25 +120,75 @@ TEST_F(TurnRelay, Rfc8656Section11ChannelBindRules) {
   // The number for another peer, or the peer on another number: 400.
   EXPECT_EQ(c.ChannelBind(0x4000, kPeer2).error_code(), 400);
   EXPECT_EQ(c.ChannelBind(0x4001, kPeer).error_code(), 400);
-  // Numbers outside 0x4000-0x4FFF: 400 (the request carries a raw CHANNEL-NUMBER).
-  Message bad = c.Request(stun::method::kChannelBind, [](stun::MessageBuilder& b) {
-    const uint8_t v[4] = {0x3F, 0xFF, 0, 0};
-    b.Add(stun::attr::kChannelNumber, v);
-    b.AddXorAddress(stun::attr::kXorPeerAddress, kPeer2);
-  });
-  EXPECT_EQ(bad.error_code(), 400);
-  Message high = c.Request(stun::method::kChannelBind, [](stun::MessageBuilder& b) {
-    const uint8_t v[4] = {0x50, 0x00, 0, 0};
-    b.Add(stun::attr::kChannelNumber, v);
-    b.AddXorAddress(stun::attr::kXorPeerAddress, kPeer2);
-  });
-  EXPECT_EQ(high.error_code(), 400);
+  // Numbers outside 0x4000-0x7FFF (the default accepts RFC 5766's range): 400.
+  EXPECT_EQ(c.ChannelBind(0x3FFF, kPeer2).error_code(), 400);
+  EXPECT_EQ(c.ChannelBind(0x8000, kPeer2).error_code(), 400);
+  EXPECT_EQ(c.ChannelBind(0xFFFF, kPeer2).error_code(), 400);
   // Missing peer: 400.
   EXPECT_EQ(c.Request(stun::method::kChannelBind,
                       [](stun::MessageBuilder& b) { b.AddChannelNumber(0x4005); })
                 .error_code(),
             400);
   EXPECT_EQ(h.server->stats().channels, 1u);
+}
+
+// coturn's turnutils_uclient binds RFC 5766 numbers (0x4000-0x7FFF) such as 0x7647; the server accepts
+// them by default (rfc5766_channel_numbers) and relays ChannelData on them both ways.
+TEST_F(TurnRelay, Rfc5766ChannelNumbersAreAcceptedByDefault) {
+  ASSERT_TRUE(h.server->config().rfc5766_channel_numbers);
+  ASSERT_TRUE(c.ChannelBind(0x7647, kPeer).is_success());
+  ASSERT_TRUE(c.ChannelBind(0x7FFF, kPeer2).is_success());
+  EXPECT_EQ(h.server->stats().channels, 2u);
+
+  std::vector<Transmit> out = c.Send(RawClient::ChannelData(0x7647, Bytes("ping")));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].local, relay);
+  EXPECT_EQ(out[0].remote, kPeer);
+  EXPECT_EQ(out[0].payload, Bytes("ping"));
+  // With UDP padding (up to 3 bytes), too.
+  std::vector<uint8_t> padded = RawClient::ChannelData(0x7FFF, Bytes("abcde"), /*stream=*/true);
+  out = c.Send(padded);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].remote, kPeer2);
+  EXPECT_EQ(out[0].payload, Bytes("abcde"));
+
+  std::vector<Transmit> back = h.FromPeer(relay, kPeer, Bytes("pong!"));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].remote, kClient);
+  EXPECT_FALSE(stun::ParseChannelData(back[0].payload, stun::Framing::kDatagram).ok())
+      << "not an RFC 8656 number";
+  auto cd =
+      stun::ParseChannelData(back[0].payload, stun::Framing::kDatagram, stun::ChannelNumberRange::kRfc5766);
+  ASSERT_TRUE(cd.ok()) << cd.status();
+  EXPECT_EQ(cd->channel, 0x7647);
+  EXPECT_EQ(std::vector<uint8_t>(cd->payload.begin(), cd->payload.end()), Bytes("pong!"));
+  EXPECT_EQ(h.server->stats().packets_client_to_peer, 2u);
+  EXPECT_EQ(h.server->stats().packets_peer_to_client, 1u);
+
+  // First bytes 0x50-0x7F are ChannelData, not STUN: an unbound number there is dropped as such.
+  EXPECT_TRUE(c.Send(RawClient::ChannelData(0x6000, Bytes("x"))).empty());
+  EXPECT_EQ(h.server->stats().dropped_no_permission, 1u);
+  EXPECT_EQ(h.server->stats().dropped_malformed, 0u);
+  // 0x8000 and above is neither ChannelData nor STUN.
+  EXPECT_TRUE(c.Send(RawClient::ChannelData(0x8000, Bytes("x"))).empty());
+  EXPECT_EQ(h.server->stats().dropped_malformed, 1u);
+}
+
+// With rfc5766_channel_numbers off, only RFC 8656's 0x4000-0x4FFF.
+TEST(TurnRelayRfc8656Channels, WiderNumbersAreRefusedWith400AndTheirDataDropped) {
+  TurnServerConfig config = DefaultConfig();
+  config.rfc5766_channel_numbers = false;
+  ServerHarness h(config);
+  RawClient c(h);
+  ASSERT_TRUE(c.Allocate().is_success());
+  EXPECT_EQ(c.ChannelBind(0x5000, kPeer).error_code(), 400);
+  EXPECT_EQ(c.ChannelBind(0x7647, kPeer).error_code(), 400);
+  ASSERT_TRUE(c.ChannelBind(0x4FFF, kPeer).is_success());
+  EXPECT_EQ(h.server->stats().channels, 1u);
+  // A first byte of 0x76 is not ChannelData here, and not STUN either.
+  EXPECT_TRUE(c.Send(RawClient::ChannelData(0x7647, Bytes("x"))).empty());
+  EXPECT_EQ(h.server->stats().dropped_malformed, 1u);
+  EXPECT_EQ(c.Send(RawClient::ChannelData(0x4FFF, Bytes("y"))).size(), 1u);
 }
 
 TEST_F(TurnRelay, ChannelsExpireAfterTenMinutesAndStayQuarantined) {

@@ -4,6 +4,7 @@
 #ifndef TERN_TESTS_UNIT_TURN_TURN_SERVER_HARNESS_H_
 #define TERN_TESTS_UNIT_TURN_TURN_SERVER_HARNESS_H_
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -190,7 +191,9 @@ class RawClient {
     return buf;
   }
 
-  std::vector<Transmit> Send(const std::vector<uint8_t>& bytes) { return h_.FromClient(bytes, address_); }
+  std::vector<Transmit> Send(const std::vector<uint8_t>& bytes) {
+    return h_.FromClient(bytes, address_, protocol);
+  }
 
   // Sends a request and returns the single response (learning REALM/NONCE from 401/438). A 438 is
   // retried once with the new nonce, as clients do, unless retry_stale is off.
@@ -244,9 +247,10 @@ class RawClient {
       for (const SocketAddress& p : peers) b.AddXorAddress(stun::attr::kXorPeerAddress, p);
     });
   }
+  // Any 16-bit number, in range or not (the attribute is written raw).
   Message ChannelBind(uint16_t channel, const SocketAddress& peer) {
     return Request(stun::method::kChannelBind, [&](stun::MessageBuilder& b) {
-      b.AddChannelNumber(channel);
+      b.AddU32(stun::attr::kChannelNumber, uint32_t{channel} << 16);
       b.AddXorAddress(stun::attr::kXorPeerAddress, peer);
     });
   }
@@ -264,11 +268,14 @@ class RawClient {
         },
         false, stun::MessageClass::kIndication);
   }
+  // A ChannelData message on any 16-bit number (written by hand, so out-of-range numbers can be sent);
+  // padded to 4 with `stream`.
   static std::vector<uint8_t> ChannelData(uint16_t channel, ByteSpan data, bool stream = false) {
-    std::vector<uint8_t> buf(data.size() + 8);
-    auto n = stun::WriteChannelData(buf, channel, data, stream ? stun::Framing::kStream : stun::Framing::kDatagram);
-    EXPECT_TRUE(n.ok());
-    buf.resize(n.ok() ? *n : 0);
+    std::vector<uint8_t> buf(stun::kChannelDataHeaderSize + data.size());
+    StoreBigEndian16(buf.data(), channel);
+    StoreBigEndian16(buf.data() + 2, static_cast<uint16_t>(data.size()));
+    std::copy(data.begin(), data.end(), buf.begin() + stun::kChannelDataHeaderSize);
+    if (stream) buf.resize((buf.size() + 3) & ~size_t{3}, 0);
     return buf;
   }
 
@@ -280,6 +287,8 @@ class RawClient {
   std::vector<uint8_t> password_algorithms;
   bool use_sha256 = false;
   bool retry_stale = true;
+  // The client's transport: with kTcp every Send is a chunk of one TCP connection's byte stream.
+  TransportProtocol protocol = TransportProtocol::kUdp;
   std::vector<SocketAddress> relayed;
 
  private:
