@@ -865,9 +865,17 @@ void TurnServer::Impl::HandleRequest(const FiveTuple& ft, const stun::MessageVie
 
   auto it = allocations_.find(ft);
   Allocation* a = it == allocations_.end() ? nullptr : it->second.get();
+  // Requests on an allocation must use the credentials that created it (RFC 8656 §5; 441 otherwise). An
+  // Allocate on a 5-tuple in use is the exception: it is authenticated on its own credentials and then
+  // answered 437 Allocation Mismatch (§7.2) whoever sends it, as coturn does.
+  Allocation* credentials_of = a;
+  if (a != nullptr && msg.method() == method::kAllocate) {
+    absl::StatusOr<std::string_view> requester = msg.GetUsername();
+    if (requester.ok() && *requester != a->username) credentials_of = nullptr;
+  }
   std::string password;
   stun::PasswordAlgorithm algorithm = stun::PasswordAlgorithm::kMd5;
-  if (!Authenticate(&r, msg, a, now, &password, &algorithm)) return;
+  if (!Authenticate(&r, msg, credentials_of, now, &password, &algorithm)) return;
 
   // RFC 8489 §6.3.1: unknown comprehension-required attributes, after authentication.
   std::vector<uint16_t> unknown;
@@ -1137,8 +1145,8 @@ void TurnServer::Impl::HandleAllocate(Reply& r, const stun::MessageView& msg, Al
   const FiveTuple& ft = r.five_tuple;
   if (existing != nullptr) {
     // RFC 8656 §7.2: a retransmission of the request that created the allocation gets the same answer;
-    // anything else on a 5-tuple in use is 437.
-    if (existing->allocate_id == msg.transaction_id()) {
+    // anything else on a 5-tuple in use (another transaction, or another user) is 437.
+    if (existing->allocate_id == msg.transaction_id() && existing->username == username) {
       if (!existing->pending.has_value() && !existing->allocate_response.empty()) {
         std::vector<uint8_t> copy = TakeBuffer(existing->allocate_response.size());
         std::memcpy(copy.data(), existing->allocate_response.data(), copy.size());

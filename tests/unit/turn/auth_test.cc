@@ -1,5 +1,6 @@
 // Long-term credentials (RFC 8489 §9.2): nonces and 438, MESSAGE-INTEGRITY-SHA256 with PASSWORD-ALGORITHMS
-// (§9.2.4, §14.11-§14.12), coturn REST secrets, 441 for another user's allocation, and Binding for anyone.
+// (§9.2.4, §14.11-§14.12), coturn REST secrets, 441 for another user on an allocation (437 for
+// its Allocate), and Binding for anyone.
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "unit/turn/turn_server_harness.h"
@@ -153,16 +154,52 @@ TEST(TurnAuth, WithoutPasswordAlgorithmsOfferMd5Only) {
   EXPECT_TRUE(c.Request(stun::method::kAllocate, RawClient::AddUdp).is_success());
 }
 
-TEST(TurnAuth, AnotherUserOnTheAllocationGets441) {
-  TurnServerConfig config = DefaultConfig();
-  config.users["bob"] = "builder";
-  ServerHarness h(config);
-  RawClient alice(h);
-  ASSERT_TRUE(alice.Allocate().is_success());
-  RawClient bob(h, kClient, "bob", "builder");  // same 5-tuple
-  bob.realm = alice.realm;
-  bob.nonce = alice.nonce;
+// Alice's allocation, and bob (a valid user) on the same 5-tuple.
+class TurnAuthTwoUsers : public ::testing::Test {
+ protected:
+  static TurnServerConfig Config() {
+    TurnServerConfig config = DefaultConfig();
+    config.users["bob"] = "builder";
+    return config;
+  }
+  TurnAuthTwoUsers() : h(Config()), alice(h), bob(h, kClient, "bob", "builder") {}
+  void SetUp() override {
+    ASSERT_TRUE(alice.Allocate().is_success());
+    bob.realm = alice.realm;
+    bob.nonce = alice.nonce;
+  }
+
+  ServerHarness h;
+  RawClient alice;
+  RawClient bob;
+};
+
+// RFC 8656 §5: the requests on an allocation use the credentials that created it.
+TEST_F(TurnAuthTwoUsers, AnotherUserOnTheAllocationGets441) {
   EXPECT_EQ(bob.Refresh(600).error_code(), 441);
+  EXPECT_EQ(bob.ChannelBind(0x4000, kPeer).error_code(), 441);
+  EXPECT_EQ(bob.CreatePermission({kPeer}).error_code(), 441);
+  EXPECT_TRUE(alice.Refresh(600).is_success());
+}
+
+// RFC 8656 §7.2: an Allocate on a 5-tuple that has an allocation is 437 once it is authenticated, also
+// from another (valid) user, as coturn answers it (turnutils_uclient, which reuses local ports across its
+// sessions, meets this).
+TEST_F(TurnAuthTwoUsers, Rfc8656Section7AnotherUsersAllocateGets437) {
+  Message m = bob.Allocate();
+  EXPECT_EQ(m.error_code(), 437);
+  // Authenticated: signed with bob's key, not alice's.
+  stun::IntegrityKey bob_key = stun::IntegrityKey::LongTerm("bob", kRealm, "builder");
+  EXPECT_TRUE(m.view().VerifyIntegrity(bob_key).ok());
+  EXPECT_EQ(h.server->allocation_count(), 1u);
+  EXPECT_TRUE(h.EventsOf<AuthFailed>().empty());
+  // Bob with a wrong password is not authenticated: 401, as on a fresh 5-tuple.
+  RawClient mallory(h, kClient, "bob", "guess");
+  mallory.realm = alice.realm;
+  mallory.nonce = alice.nonce;
+  EXPECT_EQ(mallory.Allocate().error_code(), 401);
+  // Alice's allocation is untouched.
+  EXPECT_TRUE(alice.Refresh(600).is_success());
 }
 
 TEST(TurnAuth, CoturnRestSecretCredentials) {
