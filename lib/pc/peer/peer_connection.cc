@@ -54,6 +54,15 @@ struct DataChannel::Impl {
   absl::AnyInvocable<void()> on_close;
   absl::AnyInvocable<void(absl::Status)> on_error;
   absl::AnyInvocable<void()> on_buffered_amount_low;
+  // Loop thread only: buffered_amount() has been seen above the threshold since OnBufferedAmountLow
+  // last fired (W3C: the event fires when bufferedAmount falls from above the threshold to at or
+  // below it; bytes posted from other threads count, so the association's own queue alone cannot tell).
+  bool above_low_threshold = false;
+
+  uint64_t Buffered() const { return posted_bytes.load() + sctp_buffered.load(); }
+  void NoteBuffered() {
+    if (Buffered() > threshold.load()) above_low_threshold = true;
+  }
 };
 
 struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl> {
@@ -125,6 +134,20 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
     if (!conn) return;
     for (auto& [h, ch] : channels) ch->sctp_buffered.store(conn->BufferedAmount(h), std::memory_order_relaxed);
     Rearm();
+    FireBufferedAmountLow();
+  }
+
+  // OnBufferedAmountLow for every channel whose buffered_amount() was above its threshold and is now at
+  // or below it. Callbacks may send (and so drain again) or close.
+  void FireBufferedAmountLow() {
+    std::vector<std::shared_ptr<DataChannel::Impl>> low;
+    for (auto& [h, ch] : channels) {
+      if (ch->above_low_threshold && ch->Buffered() <= ch->threshold.load()) {
+        ch->above_low_threshold = false;
+        low.push_back(ch);
+      }
+    }
+    for (std::shared_ptr<DataChannel::Impl>& ch : low) Fire(ch->on_buffered_amount_low);
   }
 
   void Rearm() {
@@ -209,8 +232,9 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
           } else if constexpr (std::is_same_v<E, pc::ChannelBufferedAmountLowEvent>) {
             if (auto it = channels.find(ev.channel); it != channels.end()) {
               std::shared_ptr<DataChannel::Impl> ch = it->second;
+              // Fired from Drain once buffered_amount() (posted bytes included) is at or below the
+              // threshold: FireBufferedAmountLow.
               ch->sctp_buffered.store(conn->BufferedAmount(ev.channel));
-              Fire(ch->on_buffered_amount_low);
             }
           } else if constexpr (std::is_same_v<E, pc::ChannelErrorEvent>) {
             if (auto it = channels.find(ev.channel); it != channels.end()) {
@@ -282,6 +306,7 @@ absl::Status SendOnChannel(const std::shared_ptr<DataChannel::Impl>& ch, bool bi
     if (!pc->conn) return absl::FailedPreconditionError("DataChannel::Send: the PeerConnection is closed");
     absl::Status s = pc->conn->Send(ch->handle, binary, data, ch->loop->Now());
     ch->sctp_buffered.store(pc->conn->BufferedAmount(ch->handle));
+    ch->NoteBuffered();
     pc->Drain();
     return s;
   }
@@ -290,6 +315,7 @@ absl::Status SendOnChannel(const std::shared_ptr<DataChannel::Impl>& ch, bool bi
   std::vector<uint8_t> copy(data.begin(), data.end());
   std::weak_ptr<PeerConnection::Impl> weak = ch->pc;
   ch->loop->Post([weak, ch, binary, copy = std::move(copy)] {
+    ch->NoteBuffered();  // this message's bytes still count as posted
     ch->posted_bytes.fetch_sub(copy.size());
     std::shared_ptr<PeerConnection::Impl> pc = weak.lock();
     if (!pc || !pc->conn || pc->closed) return;

@@ -260,5 +260,54 @@ TEST(PeerConnectionCreate, BindsInThePortRange) {
   EXPECT_EQ((*pc)->ice_gathering_state(), IceGatheringState::kComplete);
 }
 
+// W3C bufferedamountlow: fires when bufferedAmount falls from above the threshold to at or below it.
+// Bytes sent from another thread count in bufferedAmount until the loop hands them to SCTP; here the
+// association's own queue never passes the threshold (SCTP's send buffer takes every message at once),
+// so only the posted bytes take bufferedAmount above it, and the event must still fire, once.
+TEST_F(PeerConnectionTest, BufferedAmountLowCountsBytesPostedFromAnotherThread) {
+  std::atomic<int> received{0};
+  b_->OnDataChannel(
+      [&](std::shared_ptr<DataChannel> ch) { ch->OnMessage([&](DataChannelMessage) { ++received; }); });
+  absl::StatusOr<std::shared_ptr<DataChannel>> channel = a_->CreateDataChannel("low");
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  std::shared_ptr<DataChannel> ch = *channel;
+  std::atomic<bool> open{false};
+  ch->OnOpen([&] { open = true; });
+  Negotiate();
+  ASSERT_TRUE(WaitFor([&] { return open.load(); }, std::chrono::seconds(10), [&] { Trickle(); }));
+
+  constexpr uint64_t kThreshold = 16 * 1024;
+  std::atomic<int> lows{0};
+  std::atomic<uint64_t> buffered_at_low{~uint64_t{0}};
+  DataChannel* raw = ch.get();
+  ch->SetBufferedAmountLowThreshold(kThreshold);
+  ch->OnBufferedAmountLow([&, raw] {
+    buffered_at_low = raw->buffered_amount();
+    ++lows;
+  });
+  // Hold both loop threads while this thread sends, so all 64 KiB are posted (bufferedAmount above the
+  // threshold) before the loops hand any of it to SCTP.
+  std::atomic<int> held{0};
+  std::atomic<bool> release{false};
+  for (size_t i = 0; i < runtime_->num_loops(); ++i) {
+    runtime_->Post(i, [&] {
+      ++held;
+      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+  }
+  ASSERT_TRUE(WaitFor([&] { return held.load() == static_cast<int>(runtime_->num_loops()); },
+                      std::chrono::seconds(10)));
+  std::vector<uint8_t> msg(1024, 0x5a);
+  for (int i = 0; i < 64; ++i) ASSERT_TRUE(ch->Send(std::span<const uint8_t>(msg)).ok());
+  EXPECT_EQ(ch->buffered_amount(), 64u * 1024);
+  release = true;
+  ASSERT_TRUE(WaitFor([&] { return lows.load() >= 1 && received.load() == 64; }, std::chrono::seconds(10)))
+      << lows.load() << " low events, " << received.load() << " messages";
+  EXPECT_LE(buffered_at_low.load(), kThreshold);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(lows.load(), 1);  // one fall, one event
+  EXPECT_EQ(ch->buffered_amount(), 0u);
+}
+
 }  // namespace
 }  // namespace tern
