@@ -22,7 +22,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -30,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "dtls/certificate_internal.h"
+#include "tern/base/fifo.h"
 #include "tern/base/strings.h"
 
 namespace tern {
@@ -114,7 +114,7 @@ struct DatagramPipe {
   // The datagram HandleInput is processing (valid only during that call).
   ByteSpan input;
   bool has_input = false;
-  std::deque<std::vector<uint8_t>> output;
+  Fifo<std::vector<uint8_t>> output;
 };
 
 int PipeRead(BIO* bio, char* out, int out_len) {
@@ -228,7 +228,7 @@ struct DtlsEndpoint::Impl {
   bssl::UniquePtr<SSL> ssl;
   DatagramPipe pipe;
   DtlsState state = DtlsState::kNew;
-  std::deque<DtlsEvent> events;
+  Fifo<DtlsEvent> events;
   std::optional<Timestamp> deadline;
   // Set by the verify callback when it rejects the peer, so the failure says why.
   absl::Status verify_failure;

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "tern/base/fifo.h"
 #include "tern/base/log.h"
 #include "tern/base/strings.h"
 #include "tern/stun/stun.h"
@@ -1867,8 +1868,8 @@ class IceAgent::Impl {
   Timestamp last_now_;
   double bucket_tokens_ = 0;
   Timestamp bucket_time_;
-  std::deque<Transmit> out_;
-  std::deque<IceEvent> events_;
+  Fifo<Transmit> out_;
+  Fifo<IceEvent> events_;
 };
 
 // ---------------------------------------------------------------------------------------------------

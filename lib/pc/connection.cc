@@ -2,7 +2,6 @@
 #include "tern/pc/connection.h"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -10,6 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "tern/base/fifo.h"
 #include "tern/base/strings.h"
 #include "tern/dtls/demux.h"
 #include "tern/dtls/dtls_endpoint.h"
@@ -996,8 +996,8 @@ class Connection::Impl {
   bool closed_ = false;
   bool progressed_ = false;
 
-  std::deque<Transmit> transmits_;
-  std::deque<ConnectionEvent> events_;
+  Fifo<Transmit> transmits_;
+  Fifo<ConnectionEvent> events_;
   ConnectionStats stats_;
 };
 

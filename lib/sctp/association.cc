@@ -18,6 +18,7 @@
 #include "sctp/association_test_peer.h"
 #include "sctp/crc32c.h"
 #include "sctp/usrsctp_stack.h"
+#include "tern/base/fifo.h"
 
 // Supported by usrsctp 0.9.5 but missing from its installed header.
 #ifndef SCTP_INTERLEAVING_SUPPORTED
@@ -183,13 +184,13 @@ class Association::Impl final : public PacketSink {
   std::vector<uint8_t> notification_;  // a notification arriving in pieces
   size_t queued_messages_ = 0;         // over all channel queues
   uint16_t round_robin_next_ = 0;
-  std::deque<Event> events_;
+  Fifo<Event> events_;
   std::vector<std::vector<uint8_t>> early_input_;  // arrived before Connect
   AssociationStats stats_;  // receive side and drops; the send side lives under out_mutex_
 
   // Filled by conn_output, possibly from another thread.
   mutable std::mutex out_mutex_;
-  std::deque<std::vector<uint8_t>> outbox_;
+  Fifo<std::vector<uint8_t>> outbox_;
   uint64_t packets_sent_ = 0;
   uint64_t bytes_sent_ = 0;
   absl::AnyInvocable<void()> wake_;

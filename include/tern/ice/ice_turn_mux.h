@@ -37,13 +37,13 @@
 #define TERN_ICE_ICE_TURN_MUX_H_
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "tern/base/datagram.h"
+#include "tern/base/fifo.h"
 #include "tern/base/ip_address.h"
 #include "tern/base/time.h"
 #include "tern/ice/ice_agent.h"
@@ -114,8 +114,8 @@ class IceTurnMux {
   Options options_;
   std::vector<TurnClient*> clients_;
   std::vector<Relayed> relayed_;
-  std::deque<Transmit> transmits_;
-  std::deque<IceTurnEvent> events_;
+  Fifo<Transmit> transmits_;
+  Fifo<IceTurnEvent> events_;
   Timestamp last_now_;
   bool pumping_ = false;
   IceTurnMuxStats stats_;

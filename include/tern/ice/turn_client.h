@@ -38,7 +38,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "tern/base/byte_io.h"
 #include "tern/base/datagram.h"
+#include "tern/base/fifo.h"
 #include "tern/base/ip_address.h"
 #include "tern/base/random.h"
 #include "tern/base/time.h"
@@ -338,8 +338,8 @@ class TurnClient {
 
   std::vector<uint8_t> stream_buffer_;
 
-  std::deque<Transmit> transmits_;
-  std::deque<TurnEvent> events_;
+  Fifo<Transmit> transmits_;
+  Fifo<TurnEvent> events_;
   TurnClientStats stats_;
 };
 
