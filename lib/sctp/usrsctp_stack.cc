@@ -23,6 +23,9 @@ UsrsctpStack& UsrsctpStack::Get() {
 }
 
 UsrsctpStack::UsrsctpStack() {
+  // Each usrsctp socket (one per association here) gets a hash table of its associations with this
+  // many buckets (default 256: 2 KiB per association for the one entry it ever holds).
+  usrsctp_tunable_set_sctp_pcbtblsize(4);
   usrsctp_init_nothreads(0, &UsrsctpStack::ConnOutput, nullptr);
   // tern computes and checks the SCTP checksum itself (sctp/crc32c.h: hardware CRC32c), in
   // Association's conn_output and HandleInput; usrsctp's own is a byte-wise table loop.
