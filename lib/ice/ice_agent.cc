@@ -495,7 +495,13 @@ class IceAgent::Impl {
     return t;
   }
 
-  absl::Status Send(ByteSpan payload, Timestamp now) {
+  absl::Status Send(ByteSpan payload, Timestamp now) { return SendOwned(payload, nullptr, now); }
+  absl::Status Send(std::vector<uint8_t>&& payload, Timestamp now) {
+    return SendOwned(payload, &payload, now);
+  }
+
+  // `owned`, when set, holds `payload`'s bytes and may be taken.
+  absl::Status SendOwned(ByteSpan payload, std::vector<uint8_t>* owned, Timestamp now) {
     if (closed_) return absl::FailedPreconditionError("ice: closed");
     SocketAddress base, remote;
     TransportProtocol protocol;
@@ -513,6 +519,15 @@ class IceAgent::Impl {
     }
     if (protocol == TransportProtocol::kTcp && payload.size() > 0xFFFF)
       return absl::InvalidArgumentError("ice: more than 65535 bytes in one TCP frame");
+    if (owned != nullptr && protocol == TransportProtocol::kUdp) {
+      Transmit t;
+      t.local = base;
+      t.remote = remote;
+      t.protocol = protocol;
+      t.payload = std::move(*owned);
+      out_.push_back(std::move(t));
+      return absl::OkStatus();
+    }
     EmitTransmit(base, remote, protocol, payload);
     return absl::OkStatus();
   }
@@ -546,6 +561,7 @@ class IceAgent::Impl {
     return FindTransaction(id) >= 0;
   }
 
+  bool has_selected_pair() const { return selected_ >= 0 || previous_.has_value(); }
   std::optional<IceCandidatePair> selected_pair() const {
     if (selected_ >= 0) return PairInfo(selected_);
     if (previous_) return previous_->info;
@@ -1916,6 +1932,10 @@ std::optional<Timestamp> IceAgent::NextTimeout() const { return impl_->NextTimeo
 absl::Status IceAgent::Send(ByteSpan payload, Timestamp now) { return impl_->Send(payload, now); }
 void IceAgent::Close() { impl_->Close(); }
 std::optional<IceCandidatePair> IceAgent::selected_pair() const { return impl_->selected_pair(); }
+bool IceAgent::has_selected_pair() const { return impl_->has_selected_pair(); }
+absl::Status IceAgent::Send(std::vector<uint8_t>&& payload, Timestamp now) {
+  return impl_->Send(std::move(payload), now);
+}
 bool IceAgent::Owns(const Datagram& datagram) const { return impl_->Owns(datagram); }
 std::vector<Candidate> IceAgent::local_candidates() const { return impl_->local_candidates(); }
 std::vector<Candidate> IceAgent::remote_candidates() const { return impl_->remote_candidates(); }

@@ -97,6 +97,13 @@ absl::Status IceTurnMux::Send(ByteSpan payload, Timestamp now) {
   return s;
 }
 
+absl::Status IceTurnMux::Send(std::vector<uint8_t>&& payload, Timestamp now) {
+  last_now_ = std::max(last_now_, now);
+  absl::Status s = agent_.Send(std::move(payload), now);
+  Pump(now);
+  return s;
+}
+
 void IceTurnMux::Pump(Timestamp now) {
   last_now_ = std::max(last_now_, now);
   if (pumping_) return;  // an event handler re-entered: the running pump picks the output up

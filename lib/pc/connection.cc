@@ -716,7 +716,7 @@ class Connection::Impl {
   }
 
   void MaybeStartDtlsClient(Timestamp now) {
-    if (!dtls_ || dtls_started_ || !agent_ || !agent_->selected_pair()) return;
+    if (!dtls_ || dtls_started_ || !agent_ || !agent_->has_selected_pair()) return;
     dtls_->Start(now);
     dtls_started_ = true;
     progressed_ = true;
@@ -731,15 +731,15 @@ class Connection::Impl {
     // A flight may be ready a moment before ICE has selected a pair (the peer's ClientHello can
     // overtake the answer to our nominating check): hold it briefly instead of waiting for DTLS's
     // 1 s retransmission.
-    if (!held_dtls_.empty() && agent_ && agent_->selected_pair()) {
-      for (std::vector<uint8_t>& t : held_dtls_) (void)mux_->Send(t, now);
+    if (!held_dtls_.empty() && agent_ && agent_->has_selected_pair()) {
+      for (std::vector<uint8_t>& t : held_dtls_) (void)mux_->Send(std::move(t), now);
       held_dtls_.clear();
       progressed_ = true;
     }
     while (auto t = dtls_->PollTransmit()) {
       progressed_ = true;
-      if (agent_ && agent_->selected_pair()) {
-        (void)mux_->Send(*t, now);
+      if (agent_ && agent_->has_selected_pair()) {
+        (void)mux_->Send(std::move(*t), now);
       } else if (held_dtls_.size() < 16) {
         held_dtls_.push_back(std::move(*t));
       }

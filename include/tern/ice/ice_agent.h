@@ -279,10 +279,14 @@ class IceAgent {
   // Sends application data on the selected pair. FailedPrecondition when there is none (or consent
   // was lost: RFC 7675 §5.1 forbids sending then).
   absl::Status Send(ByteSpan payload, Timestamp now);
+  // The same, taking the buffer: over UDP it becomes the Transmit's payload without a copy.
+  absl::Status Send(std::vector<uint8_t>&& payload, Timestamp now);
   // Stops everything: state closed; no more transmits or timeouts.
   void Close();
 
   std::optional<IceCandidatePair> selected_pair() const;
+  // selected_pair().has_value(), without copying the two candidates (cheap enough for every packet).
+  bool has_selected_pair() const;
   std::vector<Candidate> local_candidates() const;
   std::vector<Candidate> remote_candidates() const;
   std::vector<IceCandidatePairStats> candidate_pairs() const;

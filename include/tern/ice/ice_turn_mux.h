@@ -96,6 +96,7 @@ class IceTurnMux {
   void Pump(Timestamp now);
   // IceAgent::Send, then Pump(now).
   absl::Status Send(ByteSpan payload, Timestamp now);
+  absl::Status Send(std::vector<uint8_t>&& payload, Timestamp now);
 
   IceAgent& agent() { return agent_; }
   // The client whose allocation owns `relayed`, if any.

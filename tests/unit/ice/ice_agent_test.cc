@@ -216,11 +216,21 @@ TEST(IceLite, NominatedByUseCandidateThenCarriesData) {
   EXPECT_TRUE(data->on_selected_pair);
   EXPECT_EQ(data->remote, kPeer);
 
+  EXPECT_TRUE(h.agent().has_selected_pair());
   ASSERT_TRUE(h.agent().Send(dtls, h.now()).ok());
   std::vector<Transmit> out = h.Drain();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].remote, kPeer);
   EXPECT_EQ(out[0].local, kHost);
+  EXPECT_EQ(out[0].payload, std::vector<uint8_t>(std::begin(dtls), std::end(dtls)));
+  // A buffer handed over by value goes out as it is.
+  std::vector<uint8_t> owned(1200, 0x17);
+  ASSERT_TRUE(h.agent().Send(std::move(owned), h.now()).ok());
+  out = h.Drain();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].remote, kPeer);
+  EXPECT_EQ(out[0].local, kHost);
+  EXPECT_EQ(out[0].payload, std::vector<uint8_t>(1200, 0x17));
 
   // Data from an address no check came from is dropped.
   h.Input(In(Addr("198.51.100.66:1"), dtls));
@@ -249,6 +259,7 @@ TEST(IceLite, SilenceDisconnectsThenFails) {
   h.RunUntil(t1 + Duration::Seconds(30));
   EXPECT_EQ(h.agent().state(), IceConnectionState::kFailed);
   EXPECT_FALSE(h.agent().Send(std::vector<uint8_t>{1}, h.now()).ok());
+  EXPECT_FALSE(h.agent().has_selected_pair());
 }
 
 TEST(IceSecurity, WrongIntegrityAllocatesNothing) {
