@@ -278,7 +278,19 @@ int RunAuto(int pings, int megabytes, int message_kib) {
   tern::Stats stats = Must(a->GetStats(), "GetStats");
   const tern::CandidatePairStats* pair = stats.SelectedCandidatePair();
   std::printf("tern data channel, two peers on 127.0.0.1\n");
-  if (pair) std::printf("  selected pair      %s <-> %s\n", pair->local_candidate_id.c_str(), pair->remote_candidate_id.c_str());
+  if (pair) {
+    // "127.0.0.1:33377 host" for a candidate id of the stats report.
+    auto describe = [&stats](const std::string& id) {
+      for (const auto* list : {&stats.local_candidates, &stats.remote_candidates}) {
+        for (const tern::IceCandidateStats& c : *list) {
+          if (c.id == id) return c.address + ":" + std::to_string(c.port) + " " + c.candidate_type;
+        }
+      }
+      return id;
+    };
+    std::printf("  selected pair      %s <-> %s\n", describe(pair->local_candidate_id).c_str(),
+                describe(pair->remote_candidate_id).c_str());
+  }
   if (!stats.transports.empty()) std::printf("  dtls               %s\n", stats.transports[0].dtls_cipher.c_str());
   std::printf("  setup time         %.2f ms  (CreateOffer -> channel open on both sides)\n", setup_ms);
   std::printf("  round-trip time    %.1f us  (median of %zu pings)\n", rtt_us, rtts.size());
