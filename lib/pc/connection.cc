@@ -862,6 +862,16 @@ class Connection::Impl {
         }
         break;
       }
+      case T::kChannelClosing: {
+        auto it = by_stream_.find(e.channel);
+        if (it == by_stream_.end()) break;
+        Channel& ch = channels_[it->second];
+        if (ch.info.state == DataChannelState::kOpen || ch.info.state == DataChannelState::kConnecting) {
+          ch.info.state = DataChannelState::kClosing;
+          events_.push_back(ChannelClosingEvent{it->second});
+        }
+        break;
+      }
       case T::kChannelClosed: {
         auto it = by_stream_.find(e.channel);
         if (it != by_stream_.end()) MarkClosed(it->second);

@@ -121,6 +121,11 @@ struct ChannelMessageEvent {
   bool binary = false;
   std::vector<uint8_t> data;
 };
+// The peer started closing an open channel (it reset its outgoing stream): W3C readyState "closing";
+// ChannelClosedEvent follows once our side is reset too.
+struct ChannelClosingEvent {
+  ChannelHandle channel = 0;
+};
 struct ChannelClosedEvent {
   ChannelHandle channel = 0;
 };
@@ -133,8 +138,8 @@ struct ChannelErrorEvent {
 };
 using ConnectionEvent =
     std::variant<LocalCandidateEvent, SignalingStateEvent, IceGatheringStateEvent, IceConnectionStateEvent,
-                 ConnectionStateEvent, ChannelOpenEvent, ChannelMessageEvent, ChannelClosedEvent,
-                 ChannelBufferedAmountLowEvent, ChannelErrorEvent>;
+                 ConnectionStateEvent, ChannelOpenEvent, ChannelMessageEvent, ChannelClosingEvent,
+                 ChannelClosedEvent, ChannelBufferedAmountLowEvent, ChannelErrorEvent>;
 
 struct ConnectionStats {
   uint64_t datagrams_received = 0;

@@ -221,6 +221,11 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
               std::shared_ptr<DataChannel::Impl> ch = it->second;
               Fire(ch->on_message, DataChannelMessage{ev.binary, std::move(ev.data)});
             }
+          } else if constexpr (std::is_same_v<E, pc::ChannelClosingEvent>) {
+            if (auto it = channels.find(ev.channel); it != channels.end()) {
+              DataChannelState open = DataChannelState::kOpen;
+              it->second->state.compare_exchange_strong(open, DataChannelState::kClosing);
+            }
           } else if constexpr (std::is_same_v<E, pc::ChannelClosedEvent>) {
             if (auto it = channels.find(ev.channel); it != channels.end()) {
               std::shared_ptr<DataChannel::Impl> ch = it->second;

@@ -205,10 +205,15 @@ TEST_F(ConnectionSimTest, CloseFromEachSide) {
   ASSERT_TRUE(a_->conn().CloseDataChannel(x, net_.Now()).ok());
   a_->Wake();
   ASSERT_TRUE(RunUntil([&] { return a_->channels[x].closed && b_->channels[x_b].closed; }));
+  // W3C: the side that did not call close() goes through "closing"; the closer does not report it.
+  EXPECT_TRUE(b_->channels[x_b].closing);
+  EXPECT_FALSE(a_->channels[x].closing);
   // b closes y.
   ASSERT_TRUE(b_->conn().CloseDataChannel(y_b, net_.Now()).ok());
   b_->Wake();
   ASSERT_TRUE(RunUntil([&] { return a_->channels[y].closed && b_->channels[y_b].closed; }));
+  EXPECT_TRUE(a_->channels[y].closing);
+  EXPECT_FALSE(b_->channels[y_b].closing);
   EXPECT_EQ(a_->conn().DataChannel(x)->state, DataChannelState::kClosed);
   EXPECT_FALSE(a_->conn().Send(x, false, Span("late"), net_.Now()).ok());
   // The connection itself stays up; a new channel still works.

@@ -99,6 +99,8 @@ void SimPeer::DrainEvents() {
       r.bytes += m->data.size();
       r.messages.push_back(m->data);
       r.binary.push_back(m->binary);
+    } else if (auto* c = std::get_if<ChannelClosingEvent>(&*e)) {
+      channels[c->channel].closing = true;
     } else if (auto* c = std::get_if<ChannelClosedEvent>(&*e)) {
       channels[c->channel].closed = true;
     } else if (auto* b = std::get_if<ChannelBufferedAmountLowEvent>(&*e)) {

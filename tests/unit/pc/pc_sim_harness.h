@@ -26,6 +26,7 @@ Timestamp SimStartTime();
 struct ChannelRecord {
   bool opened = false;
   bool remote = false;
+  bool closing = false;  // ChannelClosingEvent seen (the peer started the close)
   bool closed = false;
   std::vector<std::vector<uint8_t>> messages;
   std::vector<bool> binary;
