@@ -46,7 +46,12 @@ PORT=34910
 PEER_PORT=34920
 METRICS_PORT=34930
 TICK=$(getconf CLK_TCK)
-ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+# Every held allocation is a relay socket (one fd) on both servers: without enough fds HOLD measures the
+# limit, not the server. Where the hard limit is below 65536, take the hard limit.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if ((${HOLD:-0} > 0 && $(ulimit -n) < ${HOLD:-0} + 256)); then
+  echo "# warning: open-file limit $(ulimit -n) < HOLD + 256: the servers cannot hold HOLD allocations" >&2
+fi
 
 pids_to_kill=()
 cleanup() {
@@ -169,7 +174,7 @@ sleep 0.3
 
 echo "# compare_turn.sh $(date -u +%Y-%m-%dT%H:%MZ)  runs=$RUNS procs=$PROCS clients/proc=$CLIENTS msgs/client=$MSGS interval=${INTERVAL}ms"
 echo "# coturn: $(turnserver --version 2>/dev/null | head -1 || echo unknown)  tern: $TERN_TURNSERVER"
-echo "# raw outputs: $OUT"
+echo "# raw outputs: $OUT  open-file limit: $(ulimit -n)"
 printf '%-8s %-7s %5s | %10s %10s %8s %10s | per-run us/pkt\n' server mode size sent echoed loss% 'us/pkt(med)'
 
 declare -A MED
