@@ -3,9 +3,9 @@
 // Why not std::deque: libstdc++'s deque allocates a 512-byte block and its map as soon as it is
 // constructed and keeps a block when it drains, and a connection holds a dozen such queues that are
 // empty nearly all the time (~7 KiB per idle connection). Fifo allocates nothing until the first
-// push, and gives its storage back when it drains from a burst larger than kKeptCapacity, so an
-// idle queue costs its three words; a queue that stays small keeps its storage and allocates nothing
-// in steady state.
+// push, and gives its storage back when it drains from a burst larger than kKeptBytes, so an idle
+// queue costs a few words; a queue that stays small keeps its storage and allocates nothing in steady
+// state.
 //
 // Elements live in one vector from `head_` on; pop_front moves the head and drops the element's
 // resources at once (its slot is reset to T{}). Amortised O(1) per operation.
@@ -21,8 +21,10 @@ namespace tern {
 template <typename T>
 class Fifo {
  public:
-  // Drained queues keep storage for up to this many elements.
-  static constexpr size_t kKeptCapacity = 16;
+  // A drained queue keeps its storage while it is at most kKeptBytes (some elements, such as ICE events,
+  // are ~400 bytes each), and always room for one element.
+  static constexpr size_t kKeptBytes = 512;
+  static constexpr size_t kKeptCapacity = sizeof(T) >= kKeptBytes ? 1 : kKeptBytes / sizeof(T);
 
   bool empty() const { return head_ == items_.size(); }
   size_t size() const { return items_.size() - head_; }

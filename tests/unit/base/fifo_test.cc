@@ -66,6 +66,21 @@ TEST(Fifo, DrainingABurstGivesTheStorageBack) {
   EXPECT_GT(kept, 0u);
 }
 
+TEST(Fifo, KeptStorageIsBoundedInBytes) {
+  struct Big {
+    uint8_t bytes[400];
+  };
+  EXPECT_EQ(Fifo<Big>::kKeptCapacity, 1u);
+  EXPECT_EQ(Fifo<uint64_t>::kKeptCapacity, 64u);
+  Fifo<Big> q;
+  for (int i = 0; i < 3; ++i) q.push_back(Big{});
+  while (!q.empty()) q.pop_front();
+  EXPECT_EQ(q.capacity(), 0u);  // three 400-byte slots are not kept
+  q.push_back(Big{});
+  q.pop_front();
+  EXPECT_EQ(q.capacity(), 1u);  // one is
+}
+
 TEST(Fifo, PopReleasesTheElementAtOnce) {
   Fifo<std::shared_ptr<int>> q;
   auto p = std::make_shared<int>(7);
