@@ -43,6 +43,14 @@ constexpr size_t kMaxMtu = 16384;
 constexpr size_t kMaxDatagram = 13 + 16384 + 2048;
 constexpr size_t kMaxPlaintext = 16384;
 
+// The error queue must be empty before an SSL call for SSL_get_error to be exact. Every failure path
+// drains it (StatusFromErrorQueue, or ERR_clear_error where a failure is expected), so it is nearly
+// always empty already; peeking is far cheaper than ERR_clear_error's walk over the 16 queue slots,
+// which showed at ~4% of the cycles of a data-channel transfer (twice per record).
+void EnsureErrorQueueEmpty() {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+}
+
 // Where SSL_read puts a record before it is copied into its event: one per thread rather than 16 KiB
 // per endpoint (a server holds thousands of endpoints; a thread reads one record at a time).
 uint8_t* ReadScratch() {
@@ -361,7 +369,7 @@ void DtlsEndpoint::Impl::OnHandshakeComplete() {
 void DtlsEndpoint::Impl::ReadApplicationData() {
   uint8_t* const scratch = ReadScratch();
   while (state == DtlsState::kConnected) {
-    ERR_clear_error();
+    EnsureErrorQueueEmpty();
     const int n = SSL_read(ssl.get(), scratch, static_cast<int>(kMaxPlaintext));
     if (n > 0) {
       events.push_back(DtlsApplicationData{std::vector<uint8_t>(scratch, scratch + n)});
@@ -564,7 +572,7 @@ absl::Status DtlsEndpoint::Send(ByteSpan app_data, Timestamp now) {
                                                    s.config.mtu));
   }
   ScopedNow scoped(now);
-  ERR_clear_error();
+  EnsureErrorQueueEmpty();
   const int n = SSL_write(s.ssl.get(), app_data.data(), static_cast<int>(app_data.size()));
   if (n != static_cast<int>(app_data.size())) {
     absl::Status status = StatusFromErrorQueue("DTLS write failed");
