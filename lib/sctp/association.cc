@@ -30,6 +30,10 @@ namespace {
 
 constexpr Duration kBusyTick = Duration::Millis(10);
 constexpr Duration kIdleTick = Duration::Seconds(1);
+// An idle association with a wake handler that is not the stack's idle ticker (UsrsctpStack::
+// TakeIdleTicker): the ticker's calls fire its timers; this slow tick only bounds how late they run
+// after the ticker goes away (another idle association takes the role at its next tick).
+constexpr Duration kIdleFallbackTick = Duration::Seconds(10);
 // How long after receiving data we keep ticking fast, for the delayed SACK timer.
 constexpr Duration kSackLinger = Duration::Millis(250);
 constexpr size_t kReceiveChunk = 64 * 1024;
@@ -443,7 +447,18 @@ void Association::Impl::UpdateNextTimeout() {
       busy = status.sstat_unackdata > 0 || status.sstat_penddata > 0;
     }
   }
-  next_timeout_ = last_now_ + (busy ? kBusyTick : kIdleTick);
+  if (busy) {
+    next_timeout_ = last_now_ + kBusyTick;
+    return;
+  }
+  bool has_wake;
+  {
+    std::lock_guard lock(out_mutex_);
+    has_wake = static_cast<bool>(wake_);
+  }
+  // Thousands of idle connections need not each wake every second to move usrsctp's shared timers.
+  const bool ticker = !has_wake || UsrsctpStack::Get().TakeIdleTicker(id_);
+  next_timeout_ = last_now_ + (ticker ? kIdleTick : kIdleFallbackTick);
 }
 
 // ---------------------------------------------------------------------------------------------------

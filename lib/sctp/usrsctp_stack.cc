@@ -56,6 +56,8 @@ uintptr_t UsrsctpStack::Register(PacketSink* sink) {
 }
 
 void UsrsctpStack::Unregister(uintptr_t id) {
+  uintptr_t expected = id;
+  idle_ticker_.compare_exchange_strong(expected, 0);
   usrsctp_deregister_address(reinterpret_cast<void*>(id));
   std::unique_lock lock(registry_mutex_);
   sinks_.erase(id);
@@ -91,6 +93,12 @@ void UsrsctpStack::AdvanceTo(Timestamp now) {
     time_ms_ += step;
     usrsctp_handle_timers(static_cast<uint32_t>(step));
   }
+}
+
+bool UsrsctpStack::TakeIdleTicker(uintptr_t id) {
+  uintptr_t holder = idle_ticker_.load(std::memory_order_relaxed);
+  if (holder == id) return true;
+  return holder == 0 && idle_ticker_.compare_exchange_strong(holder, id);
 }
 
 Timestamp UsrsctpStack::time() const {

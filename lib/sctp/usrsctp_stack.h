@@ -51,6 +51,12 @@ class UsrsctpStack {
 
   // Advances usrsctp's timers to `now` (the largest time seen wins; earlier times do nothing).
   void AdvanceTo(Timestamp now);
+
+  // The idle ticker. usrsctp's timer list is shared, so one idle association that advances it every
+  // second serves every association: the others' timers fire from its calls and reach their owners
+  // through their wake handlers. TakeIdleTicker(id) returns true when `id` holds the role (taking it
+  // when it is free); Unregister frees it. Only associations with a wake handler take part.
+  bool TakeIdleTicker(uintptr_t id);
   Timestamp time() const;
   size_t live() const;
 
@@ -71,6 +77,7 @@ class UsrsctpStack {
   bool time_started_ = false;
   int64_t time_ms_ = 0;                 // guarded by timer_mutex_
   std::atomic<int64_t> max_now_us_{0};  // the largest now seen
+  std::atomic<uintptr_t> idle_ticker_{0};  // 0: nobody
 };
 
 // Marks the calling thread as driving association `id` for the scope.

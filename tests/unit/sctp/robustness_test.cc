@@ -1,5 +1,6 @@
 // Partial reliability under loss (RFC 3758: maxRetransmits = 0 never retransmits), garbage input, and
 // many associations in one process.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -482,6 +483,70 @@ TEST(SctpRobustness, RandomOperations) {
     }
     EXPECT_GT(checked, 3u);
   }
+}
+
+}  // namespace
+}  // namespace tern::sctp
+
+namespace tern::sctp {
+namespace {
+
+// Idle associations with wake handlers share one 1-second ticker; the others ask for 10 s. When the
+// ticker goes, the next idle one to update takes the role.
+TEST(SctpTimers, OneIdleTickerServesAllAssociationsWithWakeHandlers) {
+  testing::BackToBack first;
+  testing::BackToBack second({}, {}, Duration::Millis(1), first.now());
+  int wakes = 0;
+  for (int side = 0; side < 2; ++side) {
+    first.at(side).SetWakeHandler([&] { ++wakes; });
+    second.at(side).SetWakeHandler([&] { ++wakes; });
+  }
+  first.Connect();
+  second.AdvanceTo(first.now());
+  second.Connect();
+  first.AdvanceTo(second.now() + Duration::Seconds(2));
+  second.AdvanceTo(first.now());
+  std::vector<Duration> ticks;
+  for (testing::BackToBack* link : {&first, &second}) {
+    for (int side = 0; side < 2; ++side) {
+      link->at(side).HandleTimeout(link->now());
+      std::optional<Timestamp> next = link->at(side).NextTimeout();
+      ASSERT_TRUE(next.has_value());
+      ticks.push_back(*next - link->now());
+    }
+  }
+  EXPECT_EQ(std::count(ticks.begin(), ticks.end(), Duration::Seconds(1)), 1) << "exactly one idle ticker";
+  EXPECT_EQ(std::count(ticks.begin(), ticks.end(), Duration::Seconds(10)), 3);
+
+  // Without a wake handler an association always ticks every second itself.
+  testing::BackToBack plain({}, {}, Duration::Millis(1), first.now());
+  plain.Connect();
+  plain.AdvanceTo(plain.now() + Duration::Seconds(2));
+  plain.a().HandleTimeout(plain.now());
+  ASSERT_TRUE(plain.a().NextTimeout().has_value());
+  EXPECT_EQ(*plain.a().NextTimeout() - plain.now(), Duration::Seconds(1));
+}
+
+TEST(SctpTimers, IdleTickerRoleMovesOnWhenItsHolderIsGone) {
+  auto one = std::make_unique<testing::BackToBack>();
+  for (int side = 0; side < 2; ++side) one->at(side).SetWakeHandler([] {});
+  one->Connect();
+  one->AdvanceTo(one->now() + Duration::Seconds(2));
+  one->a().HandleTimeout(one->now());
+  one->b().HandleTimeout(one->now());
+  const bool a_ticks = *one->a().NextTimeout() - one->now() == Duration::Seconds(1);
+  const bool b_ticks = *one->b().NextTimeout() - one->now() == Duration::Seconds(1);
+  ASSERT_NE(a_ticks, b_ticks) << "one side of the pair holds the role";
+  Timestamp t = one->now();
+  one.reset();  // the holder is gone
+  testing::BackToBack two({}, {}, Duration::Millis(1), t);
+  for (int side = 0; side < 2; ++side) two.at(side).SetWakeHandler([] {});
+  two.Connect();
+  two.AdvanceTo(two.now() + Duration::Seconds(2));
+  two.a().HandleTimeout(two.now());
+  two.b().HandleTimeout(two.now());
+  Duration a = *two.a().NextTimeout() - two.now(), b = *two.b().NextTimeout() - two.now();
+  EXPECT_TRUE((a == Duration::Seconds(1)) != (b == Duration::Seconds(1))) << "one of the new pair ticks";
 }
 
 }  // namespace
