@@ -161,6 +161,9 @@ class Association::Impl final : public PacketSink {
   void PopFront(uint16_t sid, ChannelRecord& ch);
   void RequestResets();
   void UpdateNextTimeout();
+  // Keeps UsrsctpStack's count of busy associations (which sets how finely it advances the shared
+  // timers) in step with this association.
+  void SetCountedBusy(bool busy);
   // Advances usrsctp's shared timers to `now` shifted onto the stack's time line (see time_offset_).
   void AdvanceStack(Timestamp now);
   void ChannelError(uint16_t sid, absl::Status status);
@@ -182,6 +185,7 @@ class Association::Impl final : public PacketSink {
   // a test starts a fresh virtual clock after others have advanced the stack.
   std::optional<Duration> time_offset_;
   std::optional<Timestamp> next_timeout_;
+  bool counted_busy_ = false;  // counted in UsrsctpStack::AddBusy
 
   std::map<uint16_t, ChannelRecord> channels_;
   std::unordered_map<uint16_t, Reassembly> reassembly_;
@@ -282,6 +286,7 @@ absl::Status Association::Impl::Init() {
 }
 
 Association::Impl::~Impl() {
+  SetCountedBusy(false);
   if (sock_ != nullptr) {
     DrivingScope scope(id_);
     usrsctp_close(sock_);  // SO_LINGER 0: ABORT
@@ -424,8 +429,15 @@ void Association::Impl::Process() {
   UpdateNextTimeout();
 }
 
+void Association::Impl::SetCountedBusy(bool busy) {
+  if (busy == counted_busy_) return;
+  counted_busy_ = busy;
+  UsrsctpStack::Get().AddBusy(busy ? 1 : -1);
+}
+
 void Association::Impl::UpdateNextTimeout() {
   if (state_ == AssociationState::kClosed) {
+    SetCountedBusy(false);
     next_timeout_ = std::nullopt;
     return;
   }
@@ -447,6 +459,7 @@ void Association::Impl::UpdateNextTimeout() {
       busy = status.sstat_unackdata > 0 || status.sstat_penddata > 0;
     }
   }
+  SetCountedBusy(busy);
   if (busy) {
     next_timeout_ = last_now_ + kBusyTick;
     return;

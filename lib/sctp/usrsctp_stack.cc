@@ -13,6 +13,12 @@ namespace {
 
 thread_local uintptr_t tls_driving_id = 0;
 
+// How finely the shared timer list is advanced: while an association is busy (its delayed SACK is
+// 20 ms, its RTO at least 200 ms) and while all are idle (heartbeats every 30 s, the cookie secret
+// every hour).
+constexpr int64_t kBusyTimerStepMs = 10;
+constexpr int64_t kIdleTimerStepMs = 100;
+
 }  // namespace
 
 UsrsctpStack& UsrsctpStack::Get() {
@@ -88,6 +94,13 @@ void UsrsctpStack::AdvanceTo(Timestamp now) {
     time_ms_ = target_ms;
     return;
   }
+  // usrsctp walks its whole (unsorted) timer list at every advance, so when any of thousands of
+  // associations is driven at each new millisecond, that walk is most of what idle connections cost
+  // (perf: sctp_handle_tick, ~64% of the CPU of 1,000 idle pairs). Advancing in steps bounds the walks
+  // to 100 a second while anything is busy and 10 while nothing is; a timer runs at most one step
+  // late (10 ms is also the busy associations' own tick).
+  const int64_t step = busy_.load(std::memory_order_relaxed) > 0 ? kBusyTimerStepMs : kIdleTimerStepMs;
+  if (target_ms - time_ms_ < step) return;
   while (target_ms > time_ms_) {
     int64_t step = std::min<int64_t>(target_ms - time_ms_, INT32_MAX);
     time_ms_ += step;

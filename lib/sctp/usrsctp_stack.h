@@ -57,6 +57,11 @@ class UsrsctpStack {
   // through their wake handlers. TakeIdleTicker(id) returns true when `id` holds the role (taking it
   // when it is free); Unregister frees it. Only associations with a wake handler take part.
   bool TakeIdleTicker(uintptr_t id);
+
+  // How many associations are busy (data in flight, being set up or closed down): while any is, the
+  // shared timers advance in 10 ms steps; while none is, in 100 ms steps (see AdvanceTo).
+  void AddBusy(int delta) { busy_.fetch_add(delta, std::memory_order_relaxed); }
+  int busy() const { return busy_.load(std::memory_order_relaxed); }
   Timestamp time() const;
   size_t live() const;
 
@@ -78,6 +83,7 @@ class UsrsctpStack {
   int64_t time_ms_ = 0;                 // guarded by timer_mutex_
   std::atomic<int64_t> max_now_us_{0};  // the largest now seen
   std::atomic<uintptr_t> idle_ticker_{0};  // 0: nobody
+  std::atomic<int> busy_{0};
 };
 
 // Marks the calling thread as driving association `id` for the scope.

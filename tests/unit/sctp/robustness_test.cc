@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "sctp/association_test_peer.h"
 #include "sctp/sctp_test_util.h"
+#include "sctp/usrsctp_stack.h"
 #include "tern/base/random.h"
 #include "tern/sctp/association.h"
 
@@ -547,6 +548,26 @@ TEST(SctpTimers, IdleTickerRoleMovesOnWhenItsHolderIsGone) {
   two.b().HandleTimeout(two.now());
   Duration a = *two.a().NextTimeout() - two.now(), b = *two.b().NextTimeout() - two.now();
   EXPECT_TRUE((a == Duration::Seconds(1)) != (b == Duration::Seconds(1))) << "one of the new pair ticks";
+}
+
+// The stack advances its shared timers finely only while some association is busy: the count follows
+// each association into and out of busy states and drops when it is destroyed.
+TEST(SctpTimers, BusyAssociationsAreCountedWhileBusyOnly) {
+  UsrsctpStack& stack = UsrsctpStack::Get();
+  const int base = stack.busy();
+  {
+    testing::BackToBack link;
+    link.Connect();
+    link.AdvanceTo(link.now() + Duration::Seconds(2));
+    link.a().HandleTimeout(link.now());
+    link.b().HandleTimeout(link.now());
+    EXPECT_EQ(stack.busy(), base) << "both idle";
+    absl::StatusOr<uint16_t> id = link.a().OpenChannel({});
+    ASSERT_TRUE(id.ok());
+    ASSERT_TRUE(link.a().Send(*id, MessageKind::kBinary, ByteSpan(std::vector<uint8_t>(50000, 1))).ok());
+    EXPECT_GE(stack.busy(), base + 1) << "a has data in flight";
+  }
+  EXPECT_EQ(stack.busy(), base) << "gone associations are not counted";
 }
 
 }  // namespace
