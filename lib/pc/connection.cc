@@ -301,6 +301,11 @@ class Connection::Impl {
     }
     if (init.negotiated && !init.id) return absl::InvalidArgumentError("a negotiated channel needs an id");
     if (init.id && *init.id > 65534) return absl::InvalidArgumentError("channel id must be 0..65534");
+    if (init.id && *init.id >= config_.sctp_max_streams) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("channel id ", *init.id, " needs SCTP stream ", *init.id, ", beyond the ",
+                       config_.sctp_max_streams, " streams this connection offers (raise sctp_max_streams)"));
+    }
     if (label.size() > 65535 || init.protocol.size() > 65535) {
       return absl::InvalidArgumentError("label and protocol are limited to 65535 bytes");
     }

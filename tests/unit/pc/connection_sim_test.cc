@@ -223,6 +223,16 @@ TEST_F(ConnectionSimTest, CloseFromEachSide) {
   EXPECT_TRUE(a_->connected() && b_->connected());
 }
 
+TEST_F(ConnectionSimTest, ChannelIdBeyondTheOfferedStreamsIsRefusedAtOnce) {
+  MakePeers();
+  absl::StatusOr<ChannelHandle> beyond =
+      a_->conn().CreateDataChannel("n", {.negotiated = true, .id = 256}, net_.Now());  // default: 256 streams
+  ASSERT_FALSE(beyond.ok());
+  EXPECT_EQ(beyond.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(beyond.status().message().find("sctp_max_streams"), std::string::npos) << beyond.status();
+  EXPECT_TRUE(a_->conn().CreateDataChannel("n", {.negotiated = true, .id = 255}, net_.Now()).ok());
+}
+
 TEST_F(ConnectionSimTest, NegotiatedChannelsWithTheSameIdOnBothSides) {
   MakePeers();
   DataChannelInit init{.negotiated = true, .id = 7};
