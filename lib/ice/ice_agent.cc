@@ -519,16 +519,7 @@ class IceAgent::Impl {
     }
     if (protocol == TransportProtocol::kTcp && payload.size() > 0xFFFF)
       return absl::InvalidArgumentError("ice: more than 65535 bytes in one TCP frame");
-    if (owned != nullptr && protocol == TransportProtocol::kUdp) {
-      Transmit t;
-      t.local = base;
-      t.remote = remote;
-      t.protocol = protocol;
-      t.payload = std::move(*owned);
-      out_.push_back(std::move(t));
-      return absl::OkStatus();
-    }
-    EmitTransmit(base, remote, protocol, payload);
+    EmitTransmit(base, remote, protocol, payload, owned);
     return absl::OkStatus();
   }
 
@@ -920,14 +911,17 @@ class IceAgent::Impl {
 
   // ----- transmitting -------------------------------------------------------------------------------
 
+  // `owned`, when set, holds `payload`'s bytes: over UDP it becomes the payload without a copy.
   void EmitTransmit(const SocketAddress& base, const SocketAddress& remote, TransportProtocol protocol,
-                    ByteSpan payload) {
+                    ByteSpan payload, std::vector<uint8_t>* owned = nullptr) {
     Transmit t;
     t.local = base;
     t.remote = remote;
     t.protocol = protocol;
     if (protocol == TransportProtocol::kTcp) {
       t.payload = Rfc4571Frame(payload);
+    } else if (owned != nullptr) {
+      t.payload = std::move(*owned);
     } else {
       t.payload.assign(payload.begin(), payload.end());
     }

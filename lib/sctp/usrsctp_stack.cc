@@ -99,8 +99,8 @@ void UsrsctpStack::AdvanceTo(Timestamp now) {
   // (perf: sctp_handle_tick, ~64% of the CPU of 1,000 idle pairs). Advancing in steps bounds the walks
   // to 100 a second while anything is busy and 10 while nothing is; a timer runs at most one step
   // late (10 ms is also the busy associations' own tick).
-  const int64_t step = busy_.load(std::memory_order_relaxed) > 0 ? kBusyTimerStepMs : kIdleTimerStepMs;
-  if (target_ms - time_ms_ < step) return;
+  const int64_t min_step = busy_.load(std::memory_order_relaxed) > 0 ? kBusyTimerStepMs : kIdleTimerStepMs;
+  if (target_ms - time_ms_ < min_step) return;
   while (target_ms > time_ms_) {
     int64_t step = std::min<int64_t>(target_ms - time_ms_, INT32_MAX);
     time_ms_ += step;

@@ -235,12 +235,9 @@ struct PeerConnection::Impl : std::enable_shared_from_this<PeerConnection::Impl>
               Fire(ch->on_close);
             }
           } else if constexpr (std::is_same_v<E, pc::ChannelBufferedAmountLowEvent>) {
-            if (auto it = channels.find(ev.channel); it != channels.end()) {
-              std::shared_ptr<DataChannel::Impl> ch = it->second;
-              // Fired from Drain once buffered_amount() (posted bytes included) is at or below the
-              // threshold: FireBufferedAmountLow.
-              ch->sctp_buffered.store(conn->BufferedAmount(ev.channel));
-            }
+            // Nothing here: Drain refreshes every channel's buffered amount after the events and
+            // FireBufferedAmountLow fires OnBufferedAmountLow once buffered_amount() (posted bytes
+            // included) is at or below the threshold.
           } else if constexpr (std::is_same_v<E, pc::ChannelErrorEvent>) {
             if (auto it = channels.find(ev.channel); it != channels.end()) {
               std::shared_ptr<DataChannel::Impl> ch = it->second;
